@@ -1,0 +1,130 @@
+/*
+ * activation.c - peer address and our host name (see activation.h).
+ * The environment variables read here come from the launcher, not the
+ * client, but are still checked before use: they end up in headers.
+ */
+#include "config.h"
+
+#include "activation.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void
+set_literal(struct peer *p, int af)
+{
+	if (af == AF_INET6)
+		snprintf(p->literal, sizeof(p->literal), "[IPv6:%s]", p->addr);
+	else if (af == AF_INET)
+		snprintf(p->literal, sizeof(p->literal), "[%s]", p->addr);
+	else
+		p->literal[0] = '\0';
+}
+
+/* An address from the environment: it must parse as one. */
+static int
+from_text(struct peer *p, const char *addr, const char *port)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	int af;
+	size_t i;
+
+	if (addr == NULL)
+		return 0;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		af = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &a6) == 1)
+		af = AF_INET6;
+	else
+		return 0;
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	p->port[0] = '\0';
+	if (port != NULL && strlen(port) < sizeof(p->port)) {
+		for (i = 0; port[i] >= '0' && port[i] <= '9'; i++)
+			;
+		if (port[i] == '\0')
+			snprintf(p->port, sizeof(p->port), "%s", port);
+	}
+	set_literal(p, af);
+	return 1;
+}
+
+void
+activation_peer(int fd, struct peer *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	memset(p, 0, sizeof(*p));
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &s4->sin_addr, p->addr,
+			    sizeof(p->addr));
+			snprintf(p->port, sizeof(p->port), "%u",
+			    ntohs(s4->sin_port));
+			set_literal(p, AF_INET);
+			return;
+		}
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			/* An IPv4 client on a dual-stack socket is shown
+			 * as the IPv4 address it is. */
+			if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+				inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12],
+				    p->addr, sizeof(p->addr));
+				set_literal(p, AF_INET);
+			} else {
+				inet_ntop(AF_INET6, &s6->sin6_addr, p->addr,
+				    sizeof(p->addr));
+				set_literal(p, AF_INET6);
+			}
+			snprintf(p->port, sizeof(p->port), "%u",
+			    ntohs(s6->sin6_port));
+			return;
+		}
+		if (ss.ss_family == AF_UNIX) {
+			snprintf(p->addr, sizeof(p->addr), "local");
+			return;
+		}
+	}
+	if (from_text(p, getenv("REMOTE_ADDR"), getenv("REMOTE_PORT")))
+		return;
+	if (from_text(p, getenv("TCPREMOTEIP"), getenv("TCPREMOTEPORT")))
+		return;
+	snprintf(p->addr, sizeof(p->addr), "unknown");
+}
+
+void
+activation_hostname(char *buf, size_t len)
+{
+	struct addrinfo hints, *res = NULL;
+	struct utsname u;
+
+	if (uname(&u) != 0)
+		snprintf(u.nodename, sizeof(u.nodename), "localhost");
+	snprintf(buf, len, "%s", u.nodename);
+	if (strchr(buf, '.') != NULL)
+		return;
+	/* A short name: ask the resolver (usually /etc/hosts) for the
+	 * canonical one.  --hostname skips this look-up. */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(u.nodename, NULL, &hints, &res) == 0 && res != NULL &&
+	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.'))
+		snprintf(buf, len, "%s", res->ai_canonname);
+	if (res != NULL)
+		freeaddrinfo(res);
+}

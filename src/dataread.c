@@ -1,0 +1,161 @@
+/*
+ * dataread.c - byte state machine for the DATA phase (see dataread.h).
+ *
+ * States, as the client's bytes move us:
+ *   BOL        start of a line that began after CR LF.  "." goes to
+ *              BOL_DOT; anything else is line content.
+ *   BOL_DOT    we hold back the dot.  CR -> BOL_DOT_CR; "." or other
+ *              content -> the held dot was stuffing, drop it (RFC 5321
+ *              4.5.2); LF -> the line was "." ended by a bare LF: not an
+ *              end, deliver "." and a line end.
+ *   BOL_DOT_CR CR LF "." CR seen: LF ends the data.  Anything else means
+ *              the CR was bare: deliver "." CR and go on.
+ *   SOFT_*     the same after a bare LF, except that nothing ends the
+ *              data: "." CR LF there is a line holding a dot.
+ *   MID        line content, copied in runs up to the next CR or LF.
+ *   MID_CR     CR seen: LF ends the line; anything else makes it bare.
+ */
+#include "config.h"
+
+#include "dataread.h"
+
+#include <string.h>
+
+void
+dataread_init(struct dataread *dr, bool crlf)
+{
+	memset(dr, 0, sizeof(*dr));
+	dr->state = DR_BOL;
+	dr->crlf = crlf;
+}
+
+enum dr_status
+dataread_push(struct dataread *dr, const char *in, size_t len, char *out,
+    size_t outcap, size_t *consumed_r, size_t *produced_r)
+{
+	size_t i = 0, o = 0;
+	enum dr_status st = DR_NEED_MORE;
+
+#define EOL() do {						\
+		if (dr->crlf)					\
+			out[o++] = '\r';			\
+		out[o++] = '\n';				\
+	} while (0)
+
+	while (i < len) {
+		char c;
+
+		/* Every step below writes at most 3 octets. */
+		if (outcap - o < 3) {
+			st = DR_OUT_FULL;
+			break;
+		}
+		if (dr->state == DR_MID) {
+			/* Fast path: copy a run of plain content. */
+			size_t room = outcap - o - 2, n = len - i, k = 0;
+			const char *p = in + i;
+
+			if (n > room)
+				n = room;
+			while (k < n && p[k] != '\r' && p[k] != '\n')
+				k++;
+			memcpy(out + o, p, k);
+			o += k;
+			i += k;
+			dr->octets += k;
+			/* Out of input or of room: the loop head decides. */
+			if (i == len || k == n)
+				continue;
+		}
+		c = in[i++];
+		dr->octets++;
+		switch (dr->state) {
+		case DR_BOL:
+		case DR_SOFT_BOL:
+			if (c == '.') {
+				dr->state = dr->state == DR_BOL ? DR_BOL_DOT :
+				    DR_SOFT_DOT;
+				break;
+			}
+			dr->state = DR_MID;
+			i--;
+			dr->octets--;
+			break;
+		case DR_BOL_DOT:
+		case DR_SOFT_DOT:
+			if (c == '\r') {
+				dr->state = dr->state == DR_BOL_DOT ?
+				    DR_BOL_DOT_CR : DR_SOFT_DOT_CR;
+			} else if (c == '\n') {
+				/* "." then a bare LF: a line holding a dot. */
+				dr->saw_bare_lf = true;
+				out[o++] = '.';
+				EOL();
+				dr->state = DR_SOFT_BOL;
+			} else {
+				/* The dot was stuffing; c is content. */
+				dr->state = DR_MID;
+				i--;
+				dr->octets--;
+			}
+			break;
+		case DR_BOL_DOT_CR:
+			if (c == '\n') {
+				/* CR LF "." CR LF: the end.  Its 5 octets are
+				 * not part of the message size. */
+				dr->octets -= 3;
+				*consumed_r = i;
+				*produced_r = o;
+				return DR_END;
+			}
+			/* FALLTHROUGH */
+		case DR_SOFT_DOT_CR:
+			if (c == '\n') {
+				/* "." CR LF after a bare LF: not the end. */
+				out[o++] = '.';
+				EOL();
+				dr->state = DR_BOL;
+				break;
+			}
+			/* "." then a bare CR. */
+			dr->saw_bare_cr = true;
+			out[o++] = '.';
+			out[o++] = '\r';
+			dr->state = c == '\r' ? DR_MID_CR : DR_MID;
+			if (c != '\r') {
+				i--;
+				dr->octets--;
+			}
+			break;
+		case DR_MID:
+			if (c == '\r') {
+				dr->state = DR_MID_CR;
+			} else {
+				/* c == '\n': a bare LF ends the line for the
+				 * reader of the mailbox, never the data. */
+				dr->saw_bare_lf = true;
+				EOL();
+				dr->state = DR_SOFT_BOL;
+			}
+			break;
+		case DR_MID_CR:
+			if (c == '\n') {
+				EOL();
+				dr->state = DR_BOL;
+			} else {
+				dr->saw_bare_cr = true;
+				out[o++] = '\r';
+				if (c != '\r') {
+					dr->state = DR_MID;
+					i--;
+					dr->octets--;
+				}
+			}
+			break;
+		}
+	}
+#undef EOL
+	*consumed_r = i;
+	*produced_r = o;
+	return st;
+}

@@ -1,0 +1,397 @@
+/*
+ * deliver.c - spool files and the delivery command (see deliver.h).
+ *
+ * The command is exec'd directly with an argv built from the operator's
+ * template: envelope values only ever replace a placeholder, so they are
+ * never parsed by a shell, and the session's validation (no control
+ * octets, no leading '-') plus the supervisor's re-check keep them from
+ * ever becoming an option.  The environment is built from scratch.
+ */
+#include "config.h"
+
+#include "deliver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitmap.h"
+#include "log.h"
+#include "util.h"
+
+int
+deliver_spool_create(const struct deliver_ctx *dc)
+{
+	if (dc->opts->spool_dir != NULL)
+		return open(dc->opts->spool_dir,
+		    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	return memfd_create("smtpipe-spool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+}
+
+void
+deliver_spool_seal(int fd)
+{
+	/* After this a compromised session can no longer change what the
+	 * command reads (it holds no writable mapping, so this succeeds). */
+	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+	    F_SEAL_SHRINK | F_SEAL_SEAL);
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The HELO name is the client's word: in a header we keep only what a
+ * host name or address literal can hold, so it cannot open a comment or
+ * end a clause of the Received grammar.
+ */
+static void
+header_safe(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < cap; i++) {
+		char c = src[i];
+
+		dst[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		    c == ':' || c == '[' || c == ']' || c == '_') ? c : '?';
+	}
+	dst[i] = '\0';
+}
+
+int
+deliver_write_received(const struct deliver_ctx *dc, int fd,
+    const struct envelope *env, const char *queue_id)
+{
+	char buf[LIMIT_ADDR_BUF + 1024], helo[LIMIT_HELO + 1], date[64];
+	const char *nl = dc->opts->crlf ? "\r\n" : "\n";
+	struct obuf b = { buf, 0, sizeof(buf) };
+	struct tm tm;
+	time_t now = time(NULL);
+
+	header_safe(helo, sizeof(helo), env->helo);
+	localtime_r(&now, &tm);
+	/* RFC 5322 3.3 date-time. */
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	/* RFC 5321 4.4: from (HELO name and TCP info) by, with, id, for. */
+	obuf_addf(&b, "Received: from %s (%s%s%s)%s\tby %s (smtpipe) with %s "
+	    "id %s", helo, dc->peer->literal[0] ? dc->peer->literal :
+	    dc->peer->addr, "", "", nl, dc->hostname, env->protocol, queue_id);
+	if (env->nrcpt == 1)
+		obuf_addf(&b, "%s\tfor <%s>", nl, env->rcpt[0]);
+	if (!obuf_addf(&b, "; %s%s", date, nl))
+		return ENOBUFS;
+	return write_all(fd, b.data, b.len);
+}
+
+/* ----------------------------------------------------------- the run */
+
+static char *
+env_pair(const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 2;
+	char *s = malloc(n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s=%s", name, value);
+	return s;
+}
+
+/* Replace every {name} in tmpl with value. */
+static char *
+expand(const char *tmpl, const char *name, const char *value)
+{
+	size_t nlen = strlen(name), vlen = strlen(value), cap, o = 0;
+	const char *p;
+	char *out;
+	size_t count = 0;
+
+	for (p = strstr(tmpl, name); p != NULL; p = strstr(p + nlen, name))
+		count++;
+	cap = strlen(tmpl) + count * vlen + 1;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	for (p = tmpl; *p != '\0';) {
+		if (strncmp(p, name, nlen) == 0) {
+			memcpy(out + o, value, vlen);
+			o += vlen;
+			p += nlen;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Build argv and envp in the child's memory (we are in the forked child
+ * or about to be: allocation failures just fail the run). */
+static bool
+build(const struct deliver_ctx *dc, const struct envelope *env,
+    const char *queue_id, int rcpt, char ***argv_r, char ***envp_r)
+{
+	const struct options *o = dc->opts;
+	char **argv, **envp, *rcpts, size[24], *p;
+	size_t n = 0, e = 0, i, j, len = 1;
+
+	argv = calloc((size_t)o->argc + env->nrcpt + 1, sizeof(*argv));
+	envp = calloc(16 + o->nenv, sizeof(*envp));
+	for (i = 0; i < env->nrcpt; i++)
+		len += strlen(env->rcpt[i]) + 1;
+	rcpts = malloc(len);
+	if (argv == NULL || envp == NULL || rcpts == NULL)
+		return false;
+	for (p = rcpts, i = 0; i < env->nrcpt; i++) {
+		size_t l = strlen(env->rcpt[i]);
+
+		memcpy(p, env->rcpt[i], l);
+		p[l] = '\n';
+		p += l + 1;
+	}
+	*p = '\0';
+	for (i = 0; i < (size_t)o->argc; i++) {
+		const char *a = o->argv[i];
+
+		if (strcmp(a, "{recipients}") == 0) {
+			for (j = 0; j < env->nrcpt; j++)
+				argv[n++] = env->rcpt[j];
+			continue;
+		}
+		argv[n] = expand(a, "{sender}", env->sender);
+		if (argv[n] != NULL && rcpt >= 0)
+			argv[n] = expand(argv[n], "{recipient}",
+			    env->rcpt[rcpt]);
+		if (argv[n++] == NULL)
+			return false;
+	}
+	snprintf(size, sizeof(size), "%llu",
+	    (unsigned long long)env->declared_size);
+	envp[e++] = env_pair("PATH", o->path);
+	envp[e++] = env_pair("HOME", dc->home);
+	envp[e++] = env_pair("SMTP_SENDER", env->sender);
+	envp[e++] = env_pair("SMTP_RECIPIENTS", rcpts);
+	if (rcpt >= 0)
+		envp[e++] = env_pair("SMTP_RECIPIENT", env->rcpt[rcpt]);
+	envp[e++] = env_pair("SMTP_HELO", env->helo);
+	envp[e++] = env_pair("SMTP_REMOTE_ADDR", dc->peer->addr);
+	envp[e++] = env_pair("SMTP_REMOTE_PORT", dc->peer->port);
+	envp[e++] = env_pair("SMTP_QUEUE_ID", queue_id);
+	envp[e++] = env_pair("SMTP_PROTOCOL", env->protocol);
+	envp[e++] = env_pair("SMTP_BODY", envelope_body_name(env->body));
+	envp[e++] = env_pair("SMTP_SIZE", size);
+	for (i = 0; i < o->nenv; i++)
+		envp[e++] = (char *)o->env[i];
+	for (i = 0; i < e; i++)
+		if (envp[i] == NULL)
+			return false;
+	*argv_r = argv;
+	*envp_r = envp;
+	return true;
+}
+
+static void __attribute__((noreturn))
+child(const struct deliver_ctx *dc, int spool, int outfd, int errpipe,
+    const struct envelope *env, const char *queue_id, int rcpt)
+{
+	char **argv, **envp;
+	sigset_t none;
+	int err;
+
+	/* A process group of its own, so a timeout kills all of it. */
+	setsid();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (!build(dc, env, queue_id, rcpt, &argv, &envp)) {
+		err = ENOMEM;
+		goto fail;
+	}
+	if (dup2(spool, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0) {
+		err = errno;
+		goto fail;
+	}
+	/* Only 0, 1, 2 and the exec status pipe (close-on-exec) survive. */
+	if (errpipe > 3) {
+		if (dup2(errpipe, 3) < 0) {
+			err = errno;
+			goto fail;
+		}
+		errpipe = 3;
+	}
+	(void)fcntl(3, F_SETFD, FD_CLOEXEC);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	execve(argv[0], argv, envp);
+	err = errno;
+fail:
+	(void)!write(errpipe, &err, sizeof(err));
+	_exit(127);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+deliver_run(const struct deliver_ctx *dc, int spool, const struct envelope *env,
+    const char *queue_id, int rcpt, struct ipc_reply *r, char *note,
+    size_t notelen)
+{
+	char out[LIMIT_CMD_OUTPUT], esc[LIMIT_CMD_OUTPUT / 2];
+	size_t outlen = 0;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, pidfd = -1;
+	int status = 0, exec_err = 0;
+	long long deadline;
+	bool out_open = true, exited = false, timed_out = false;
+	enum run_outcome how;
+	pid_t pid;
+
+	if (lseek(spool, 0, SEEK_SET) < 0 || pipe2(outp, O_CLOEXEC) < 0 ||
+	    pipe2(errp, O_CLOEXEC) < 0) {
+		log_errno(LOG_ERR, "delivery setup");
+		goto not_started;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_errno(LOG_ERR, "fork");
+		goto not_started;
+	}
+	if (pid == 0)
+		child(dc, spool, outp[1], errp[1], env, queue_id, rcpt);
+	close(outp[1]);
+	close(errp[1]);
+	outp[1] = errp[1] = -1;
+	if (read(errp[0], &exec_err, sizeof(exec_err)) == sizeof(exec_err)) {
+		errno = exec_err;
+		log_errno(LOG_ERR, "cannot run %s", dc->opts->argv[0]);
+		waitpid(pid, &status, 0);
+		goto not_started;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	deadline = now_ms() + (long long)dc->opts->delivery_timeout * 1000;
+	/*
+	 * Read the command's output (kept up to a cap, the rest drained so
+	 * it never blocks on a full pipe) until it exits or time runs out.
+	 */
+	while (!exited) {
+		struct pollfd pfd[2];
+		long long left = deadline - now_ms();
+		nfds_t n = 0;
+
+		if (left <= 0) {
+			timed_out = true;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (pidfd >= 0) {
+			pfd[n].fd = pidfd;
+			pfd[n++].events = POLLIN;
+		}
+		if (out_open) {
+			pfd[n].fd = outp[0];
+			pfd[n++].events = POLLIN;
+		}
+		if (n == 0) {
+			/* No pidfd (old kernel) and output closed. */
+			break;
+		}
+		if (poll(pfd, n, left > 1000 ? 1000 : (int)left) < 0 &&
+		    errno != EINTR)
+			break;
+		if (out_open) {
+			char junk[4096];
+			struct pollfd *op = &pfd[n - 1];
+
+			if (op->revents & (POLLIN | POLLHUP | POLLERR)) {
+				ssize_t k;
+
+				if (outlen < sizeof(out))
+					k = read(outp[0], out + outlen,
+					    sizeof(out) - outlen);
+				else
+					k = read(outp[0], junk, sizeof(junk));
+				if (k > 0 && outlen < sizeof(out))
+					outlen += (size_t)k;
+				else if (k == 0)
+					out_open = false;
+			}
+		}
+		if (pidfd >= 0 && (pfd[0].revents & POLLIN))
+			exited = true;
+		if (pidfd < 0 && !out_open)
+			exited = true;
+	}
+	waitpid(pid, &status, 0);
+	/* Whatever it printed just before it exited, for its first line. */
+	if (out_open && outlen < sizeof(out) &&
+	    fcntl(outp[0], F_SETFL, O_NONBLOCK) == 0) {
+		ssize_t k = read(outp[0], out + outlen, sizeof(out) - outlen);
+
+		if (k > 0)
+			outlen += (size_t)k;
+	}
+	if (timed_out)
+		how = RUN_TIMEOUT;
+	else if (WIFSIGNALED(status))
+		how = RUN_SIGNALED;
+	else
+		how = RUN_EXITED;
+	exitmap_reply(how, WIFEXITED(status) ? WEXITSTATUS(status) : 0, out,
+	    outlen, r);
+	if (how == RUN_TIMEOUT)
+		snprintf(note, notelen, "timeout after %us",
+		    dc->opts->delivery_timeout);
+	else if (how == RUN_SIGNALED)
+		snprintf(note, notelen, "signal %d", WTERMSIG(status));
+	else
+		snprintf(note, notelen, "exit %d", WEXITSTATUS(status));
+	if (outlen > 0)
+		log_msg(LOG_INFO, "queue=%s command output: %s", queue_id,
+		    util_escape(esc, sizeof(esc), out, outlen));
+	goto done;
+not_started:
+	exitmap_reply(RUN_NOT_STARTED, 0, NULL, 0, r);
+	snprintf(note, notelen, "not started");
+done:
+	if (pidfd >= 0)
+		close(pidfd);
+	if (outp[0] >= 0)
+		close(outp[0]);
+	if (outp[1] >= 0)
+		close(outp[1]);
+	if (errp[0] >= 0)
+		close(errp[0]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+}

@@ -1,0 +1,40 @@
+/*
+ * deliver.h - the spool and the delivery command, run by the supervisor.
+ */
+#ifndef SMTPIPE_DELIVER_H
+#define SMTPIPE_DELIVER_H
+
+#include "activation.h"
+#include "envelope.h"
+#include "ipc.h"
+#include "options.h"
+
+struct deliver_ctx {
+	const struct options *opts;
+	const char *hostname;
+	const struct peer *peer;
+	const char *home;		/* HOME for the command */
+};
+
+/* A new, empty spool file: a sealable memfd, or an unlinked file in
+ * --spool-dir.  Returns an fd or -1 (errno set). */
+int deliver_spool_create(const struct deliver_ctx *dc);
+
+/* The Received: header (RFC 5321 4.4) written to the start of the spool.
+ * Returns 0 or an errno value. */
+int deliver_write_received(const struct deliver_ctx *dc, int fd,
+    const struct envelope *env, const char *queue_id);
+
+/* Make the spool read-only for good (memfd seals) before delivery. */
+void deliver_spool_seal(int fd);
+
+/*
+ * Run the command on the finished spool.  In per-recipient mode, rcpt is
+ * the index of the one recipient this run is for, else -1.  Fills *r with
+ * the reply and *status_r with a short note for the log.
+ */
+void deliver_run(const struct deliver_ctx *dc, int spool,
+    const struct envelope *env, const char *queue_id, int rcpt,
+    struct ipc_reply *r, char *note, size_t notelen);
+
+#endif
