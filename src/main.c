@@ -208,7 +208,8 @@ main(int argc, char **argv)
 	/* The supervisor never touches the client: its fds go to null. */
 	null_fd(0, O_RDONLY);
 	null_fd(1, O_WRONLY);
-	null_fd(2, O_WRONLY);
+	if (o.log != LOG_TARGET_STDERR)
+		null_fd(2, O_WRONLY);
 	if (user.set && !drop(&user, o.user, true)) {
 		log_errno(LOG_ERR, "cannot become user %s", o.user);
 		kill(pid, SIGKILL);

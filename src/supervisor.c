@@ -48,6 +48,7 @@ struct sup {
 	struct envelope env;
 	unsigned messages;
 	unsigned delivered;
+	bool violation;		/* the session reported a sandbox violation */
 	char *rec;			/* record buffer */
 	char *out;			/* encoding buffer */
 };
@@ -204,14 +205,15 @@ on_violation(struct sup *s, const char *p, size_t len)
 	char name[64];
 	uint32_t nr;
 
-	(void)s;
 	if (!ipc_decode_violation(p, len, &nr))
 		return false;
 	log_msg(LOG_CRIT, "sandbox violation: the session process called "
 	    "%s (syscall %u); killed", sandbox_syscall_name(nr, name,
 	    sizeof(name)), nr);
-	/* The session dies next; nothing of its transaction is kept. */
-	return false;
+	/* The session dies of SIGSYS next; nothing of its transaction is
+	 * kept, and nothing it sends from now on is believed. */
+	s->violation = true;
+	return true;
 }
 
 /* Record types the session may send, and who handles them. */
@@ -269,6 +271,10 @@ supervisor_run(const struct deliver_ctx *dc, int sock, pid_t session)
 			break;
 		}
 		t = ipc_decode_header(s.rec, (size_t)n, &payload, &plen);
+		if (s.violation) {
+			bad = true;
+			break;
+		}
 		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 			if (handlers[i].type == t)
 				break;
