@@ -114,33 +114,56 @@ deliver_write_received(const struct deliver_ctx *dc, int fd,
 static char *
 env_pair(const char *name, const char *value)
 {
-	size_t n = strlen(name) + strlen(value) + 2;
-	char *s = malloc(n);
+	size_t n;
+	char *s;
 
-	if (s != NULL)
+	if (value == NULL)
+		return NULL;
+	n = strlen(name) + strlen(value) + 2;
+	if ((s = malloc(n)) != NULL)
 		snprintf(s, n, "%s=%s", name, value);
 	return s;
 }
 
-/* Replace every {name} in tmpl with value. */
+/*
+ * Replace {sender} and {recipient} in tmpl, in one pass over the
+ * operator's template: a replacement is never scanned again, so an
+ * address holding "{recipient}" stays what it is.
+ */
 static char *
-expand(const char *tmpl, const char *name, const char *value)
+expand(const char *tmpl, const char *sender, const char *rcpt)
 {
-	size_t nlen = strlen(name), vlen = strlen(value), cap, o = 0;
+	static const char ks[] = "{sender}", kr[] = "{recipient}";
+	size_t cap = 1, o = 0;
 	const char *p;
 	char *out;
-	size_t count = 0;
 
-	for (p = strstr(tmpl, name); p != NULL; p = strstr(p + nlen, name))
-		count++;
-	cap = strlen(tmpl) + count * vlen + 1;
+	for (p = tmpl; *p != '\0'; p++) {
+		if (strncmp(p, ks, sizeof(ks) - 1) == 0)
+			cap += strlen(sender);
+		else if (rcpt != NULL && strncmp(p, kr, sizeof(kr) - 1) == 0)
+			cap += strlen(rcpt);
+		else
+			cap++;
+	}
 	if ((out = malloc(cap)) == NULL)
 		return NULL;
 	for (p = tmpl; *p != '\0';) {
-		if (strncmp(p, name, nlen) == 0) {
-			memcpy(out + o, value, vlen);
-			o += vlen;
-			p += nlen;
+		const char *v = NULL;
+		size_t skip = 0;
+
+		if (strncmp(p, ks, sizeof(ks) - 1) == 0) {
+			v = sender;
+			skip = sizeof(ks) - 1;
+		} else if (rcpt != NULL &&
+		    strncmp(p, kr, sizeof(kr) - 1) == 0) {
+			v = rcpt;
+			skip = sizeof(kr) - 1;
+		}
+		if (v != NULL) {
+			memcpy(out + o, v, strlen(v));
+			o += strlen(v);
+			p += skip;
 		} else {
 			out[o++] = *p++;
 		}
@@ -149,54 +172,79 @@ expand(const char *tmpl, const char *name, const char *value)
 	return out;
 }
 
-/* Build argv and envp in the child's memory (we are in the forked child
- * or about to be: allocation failures just fail the run). */
+/* The lines of one parallel array, LF-separated, for the environment. */
+static char *
+join(const char *first, size_t stride, unsigned n)
+{
+	size_t len = 1, o = 0, l;
+	unsigned i;
+	char *out;
+
+	for (i = 0; i < n; i++)
+		len += strlen(first + i * stride) + 1;
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		l = strlen(first + i * stride);
+		memcpy(out + o, first + i * stride, l);
+		o += l;
+		out[o++] = '\n';
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static bool
-build(const struct deliver_ctx *dc, const struct envelope *env,
-    const char *queue_id, int rcpt, char ***argv_r, char ***envp_r)
+has_env(const struct options *o, const char *name)
+{
+	size_t n = strlen(name);
+	unsigned i;
+
+	for (i = 0; i < o->nenv; i++)
+		if (strncmp(o->env[i], name, n) == 0 && o->env[i][n] == '=')
+			return true;
+	return false;
+}
+
+/*
+ * Build argv and envp in the forked child (allocation failures just fail
+ * the run).  env is the transaction as this run sees it: in per-recipient
+ * runs, a view holding only that recipient.
+ */
+static bool
+build(const struct deliver_ctx *dc, char *const *tmpl, int tmplc,
+    const struct envelope *env, const char *queue_id, bool per_rcpt,
+    char ***argv_r, char ***envp_r)
 {
 	const struct options *o = dc->opts;
-	char **argv, **envp, *rcpts, size[24], *p;
-	size_t n = 0, e = 0, i, j, len = 1;
+	char **argv, **envp, size[24];
+	size_t n = 0, e = 0, i, j;
 
-	argv = calloc((size_t)o->argc + env->nrcpt + 1, sizeof(*argv));
-	envp = calloc(16 + o->nenv, sizeof(*envp));
-	for (i = 0; i < env->nrcpt; i++)
-		len += strlen(env->rcpt[i]) + 1;
-	rcpts = malloc(len);
-	if (argv == NULL || envp == NULL || rcpts == NULL)
+	argv = calloc((size_t)tmplc + env->nrcpt + 1, sizeof(*argv));
+	envp = calloc(24 + o->nenv, sizeof(*envp));
+	if (argv == NULL || envp == NULL)
 		return false;
-	for (p = rcpts, i = 0; i < env->nrcpt; i++) {
-		size_t l = strlen(env->rcpt[i]);
-
-		memcpy(p, env->rcpt[i], l);
-		p[l] = '\n';
-		p += l + 1;
-	}
-	*p = '\0';
-	for (i = 0; i < (size_t)o->argc; i++) {
-		const char *a = o->argv[i];
-
-		if (strcmp(a, "{recipients}") == 0) {
+	for (i = 0; i < (size_t)tmplc; i++) {
+		if (strcmp(tmpl[i], "{recipients}") == 0) {
 			for (j = 0; j < env->nrcpt; j++)
 				argv[n++] = env->rcpt[j];
 			continue;
 		}
-		argv[n] = expand(a, "{sender}", env->sender);
-		if (argv[n] != NULL && rcpt >= 0)
-			argv[n] = expand(argv[n], "{recipient}",
-			    env->rcpt[rcpt]);
+		argv[n] = expand(tmpl[i], env->sender,
+		    per_rcpt ? env->rcpt[0] : NULL);
 		if (argv[n++] == NULL)
 			return false;
 	}
 	snprintf(size, sizeof(size), "%llu",
 	    (unsigned long long)env->declared_size);
 	envp[e++] = env_pair("PATH", o->path);
-	envp[e++] = env_pair("HOME", dc->home);
+	if (!has_env(o, "HOME"))
+		envp[e++] = env_pair("HOME", dc->home);
 	envp[e++] = env_pair("SMTP_SENDER", env->sender);
-	envp[e++] = env_pair("SMTP_RECIPIENTS", rcpts);
-	if (rcpt >= 0)
-		envp[e++] = env_pair("SMTP_RECIPIENT", env->rcpt[rcpt]);
+	envp[e++] = env_pair("SMTP_RECIPIENTS", join(env->rcpt[0],
+	    sizeof(env->rcpt[0]), env->nrcpt));
+	if (per_rcpt)
+		envp[e++] = env_pair("SMTP_RECIPIENT", env->rcpt[0]);
 	envp[e++] = env_pair("SMTP_HELO", env->helo);
 	envp[e++] = env_pair("SMTP_REMOTE_ADDR", dc->peer->addr);
 	envp[e++] = env_pair("SMTP_REMOTE_PORT", dc->peer->port);
@@ -204,6 +252,16 @@ build(const struct deliver_ctx *dc, const struct envelope *env,
 	envp[e++] = env_pair("SMTP_PROTOCOL", env->protocol);
 	envp[e++] = env_pair("SMTP_BODY", envelope_body_name(env->body));
 	envp[e++] = env_pair("SMTP_SIZE", size);
+	if (env->smtputf8)
+		envp[e++] = env_pair("SMTP_SMTPUTF8", "1");
+	if (env->dsn_ret[0] != '\0')
+		envp[e++] = env_pair("SMTP_DSN_RET", env->dsn_ret);
+	if (env->dsn_envid[0] != '\0')
+		envp[e++] = env_pair("SMTP_DSN_ENVID", env->dsn_envid);
+	envp[e++] = env_pair("SMTP_DSN_NOTIFY", join(env->dsn_notify[0],
+	    sizeof(env->dsn_notify[0]), env->nrcpt));
+	envp[e++] = env_pair("SMTP_DSN_ORCPT", join(env->dsn_orcpt[0],
+	    sizeof(env->dsn_orcpt[0]), env->nrcpt));
 	for (i = 0; i < o->nenv; i++)
 		envp[e++] = (char *)o->env[i];
 	for (i = 0; i < e; i++)
@@ -214,9 +272,19 @@ build(const struct deliver_ctx *dc, const struct envelope *env,
 	return true;
 }
 
+struct run {
+	char *const *tmpl;		/* argv template */
+	int tmplc;
+	int in;				/* stdin */
+	const struct envelope *env;	/* as this run sees it */
+	const char *queue_id;
+	bool per_rcpt;
+	unsigned timeout;
+};
+
 static void __attribute__((noreturn))
-child(const struct deliver_ctx *dc, int spool, int outfd, int errpipe,
-    const struct envelope *env, const char *queue_id, int rcpt)
+child(const struct deliver_ctx *dc, const struct run *run, int outfd,
+    int errpipe)
 {
 	char **argv, **envp;
 	sigset_t none;
@@ -228,11 +296,12 @@ child(const struct deliver_ctx *dc, int spool, int outfd, int errpipe,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
-	if (!build(dc, env, queue_id, rcpt, &argv, &envp)) {
+	if (!build(dc, run->tmpl, run->tmplc, run->env, run->queue_id,
+	    run->per_rcpt, &argv, &envp)) {
 		err = ENOMEM;
 		goto fail;
 	}
-	if (dup2(spool, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0) {
+	if (dup2(run->in, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0) {
 		err = errno;
 		goto fail;
 	}
@@ -262,10 +331,10 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void
-deliver_run(const struct deliver_ctx *dc, int spool, const struct envelope *env,
-    const char *queue_id, int rcpt, struct ipc_reply *r, char *note,
-    size_t notelen)
+/* Fork, exec, collect output and status, map them to a reply. */
+static void
+run_command(const struct deliver_ctx *dc, const struct run *run,
+    struct ipc_reply *r, char *note, size_t notelen)
 {
 	char out[LIMIT_CMD_OUTPUT], esc[LIMIT_CMD_OUTPUT / 2];
 	size_t outlen = 0;
@@ -276,7 +345,7 @@ deliver_run(const struct deliver_ctx *dc, int spool, const struct envelope *env,
 	enum run_outcome how;
 	pid_t pid;
 
-	if (lseek(spool, 0, SEEK_SET) < 0 || pipe2(outp, O_CLOEXEC) < 0 ||
+	if (pipe2(outp, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0) {
 		log_errno(LOG_ERR, "delivery setup");
 		goto not_started;
@@ -287,18 +356,18 @@ deliver_run(const struct deliver_ctx *dc, int spool, const struct envelope *env,
 		goto not_started;
 	}
 	if (pid == 0)
-		child(dc, spool, outp[1], errp[1], env, queue_id, rcpt);
+		child(dc, run, outp[1], errp[1]);
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
 	if (read(errp[0], &exec_err, sizeof(exec_err)) == sizeof(exec_err)) {
 		errno = exec_err;
-		log_errno(LOG_ERR, "cannot run %s", dc->opts->argv[0]);
+		log_errno(LOG_ERR, "cannot run %s", run->tmpl[0]);
 		waitpid(pid, &status, 0);
 		goto not_started;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	deadline = now_ms() + (long long)dc->opts->delivery_timeout * 1000;
+	deadline = now_ms() + (long long)run->timeout * 1000;
 	/*
 	 * Read the command's output (kept up to a cap, the rest drained so
 	 * it never blocks on a full pipe) until it exits or time runs out.
@@ -370,14 +439,13 @@ deliver_run(const struct deliver_ctx *dc, int spool, const struct envelope *env,
 	exitmap_reply(how, WIFEXITED(status) ? WEXITSTATUS(status) : 0, out,
 	    outlen, r);
 	if (how == RUN_TIMEOUT)
-		snprintf(note, notelen, "timeout after %us",
-		    dc->opts->delivery_timeout);
+		snprintf(note, notelen, "timeout after %us", run->timeout);
 	else if (how == RUN_SIGNALED)
 		snprintf(note, notelen, "signal %d", WTERMSIG(status));
 	else
 		snprintf(note, notelen, "exit %d", WEXITSTATUS(status));
 	if (outlen > 0)
-		log_msg(LOG_INFO, "queue=%s command output: %s", queue_id,
+		log_msg(LOG_INFO, "queue=%s command output: %s", run->queue_id,
 		    util_escape(esc, sizeof(esc), out, outlen));
 	goto done;
 not_started:
@@ -394,4 +462,72 @@ done:
 		close(errp[0]);
 	if (errp[1] >= 0)
 		close(errp[1]);
+}
+
+/* The envelope as a per-recipient run sees it: recipient i alone. */
+static void
+view_one(const struct envelope *env, unsigned i, struct envelope *view)
+{
+	*view = *env;
+	view->nrcpt = 1;
+	view->rcpt = env->rcpt + i;
+	view->dsn_notify = env->dsn_notify + i;
+	view->dsn_orcpt = env->dsn_orcpt + i;
+}
+
+void
+deliver_run(const struct deliver_ctx *dc, int spool, const struct envelope *env,
+    const char *queue_id, int rcpt, struct ipc_reply *r, char *note,
+    size_t notelen)
+{
+	struct envelope view;
+	struct run run = {
+		.tmpl = dc->opts->argv, .tmplc = dc->opts->argc, .in = spool,
+		.env = env, .queue_id = queue_id, .per_rcpt = rcpt >= 0,
+		.timeout = dc->opts->delivery_timeout,
+	};
+
+	if (rcpt >= 0) {
+		view_one(env, (unsigned)rcpt, &view);
+		run.env = &view;
+	}
+	/* Every run reads the message from its first octet. */
+	if (lseek(spool, 0, SEEK_SET) < 0) {
+		log_errno(LOG_ERR, "queue=%s spool", queue_id);
+		exitmap_reply(RUN_NOT_STARTED, 0, NULL, 0, r);
+		snprintf(note, notelen, "not started");
+		return;
+	}
+	run_command(dc, &run, r, note, notelen);
+}
+
+void
+deliver_rcpt_check(const struct deliver_ctx *dc, const struct envelope *env,
+    unsigned i, const char *queue_id, struct ipc_reply *r, char *note,
+    size_t notelen)
+{
+	struct envelope view;
+	struct run run = {
+		.tmpl = dc->opts->check_argv, .tmplc = dc->opts->check_argc,
+		.queue_id = queue_id, .per_rcpt = true,
+		.timeout = dc->opts->check_timeout,
+	};
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	view_one(env, i, &view);
+	run.env = &view;
+	run.in = null;
+	if (null < 0) {
+		exitmap_reply(RUN_NOT_STARTED, 0, NULL, 0, r);
+		snprintf(note, notelen, "not started");
+	} else {
+		run_command(dc, &run, r, note, notelen);
+		close(null);
+	}
+	/* RCPT replies: 250 2.1.5; temporary failures as 450 (RFC 5321
+	 * 4.2.2: mailbox unavailable). */
+	if (r->code == 250 && strncmp(r->text, "2.0.0 ", 6) == 0)
+		snprintf(r->text, sizeof(r->text), "2.1.5 Recipient OK");
+	else if (r->code == 451)
+		r->code = 450;
 }

@@ -29,12 +29,20 @@ int deliver_write_received(const struct deliver_ctx *dc, int fd,
 void deliver_spool_seal(int fd);
 
 /*
- * Run the command on the finished spool.  In per-recipient mode, rcpt is
- * the index of the one recipient this run is for, else -1.  Fills *r with
- * the reply and *status_r with a short note for the log.
+ * Run the command on the finished spool.  In per-recipient mode (and
+ * LMTP), rcpt is the index of the one recipient this run is for, else -1.
+ * Fills *r with the reply and note with a short word for the log.
  */
 void deliver_run(const struct deliver_ctx *dc, int spool,
     const struct envelope *env, const char *queue_id, int rcpt,
+    struct ipc_reply *r, char *note, size_t notelen);
+
+/*
+ * --rcpt-check for recipient i (stdin /dev/null): 0 accepts, 67 gives
+ * 550 5.1.1, 75 450 4.3.0, other statuses as in delivery (4xx as 450).
+ */
+void deliver_rcpt_check(const struct deliver_ctx *dc,
+    const struct envelope *env, unsigned i, const char *queue_id,
     struct ipc_reply *r, char *note, size_t notelen);
 
 #endif

@@ -148,7 +148,7 @@ exitmap_reply(enum run_outcome how, int status, const char *output,
 		set(r, 451, "4.3.0", "Delivery command crashed; try again later");
 		return;
 	case RUN_TIMEOUT:
-		set(r, 451, "4.4.7", "Delivery timed out; try again later");
+		set(r, 451, "4.3.0", "Delivery timed out; try again later");
 		return;
 	case RUN_NOT_STARTED:
 		break;

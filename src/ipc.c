@@ -68,20 +68,49 @@ enc_end(struct enc *e)
 }
 
 bool
-ipc_encode_data_begin(struct obuf *out, const struct envelope *env)
+ipc_encode_data_begin(struct obuf *out)
 {
 	struct enc e;
-	unsigned i;
 
 	enc_begin(&e, out, IPC_DATA_BEGIN);
+	return enc_end(&e);
+}
+
+bool
+ipc_encode_rset(struct obuf *out)
+{
+	struct enc e;
+
+	enc_begin(&e, out, IPC_RSET);
+	return enc_end(&e);
+}
+
+bool
+ipc_encode_mail(struct obuf *out, const struct envelope *env)
+{
+	struct enc e;
+
+	enc_begin(&e, out, IPC_MAIL);
 	enc_str(&e, env->helo);
 	enc_str(&e, env->protocol);
+	enc_u32(&e, env->smtputf8 ? 1 : 0);
 	enc_str(&e, env->sender);
 	enc_u32(&e, (uint32_t)env->body);
 	enc_u64(&e, env->declared_size);
-	enc_u32(&e, env->nrcpt);
-	for (i = 0; i < env->nrcpt; i++)
-		enc_str(&e, env->rcpt[i]);
+	enc_str(&e, env->dsn_ret);
+	enc_str(&e, env->dsn_envid);
+	return enc_end(&e);
+}
+
+bool
+ipc_encode_rcpt(struct obuf *out, const struct envelope *env, unsigned i)
+{
+	struct enc e;
+
+	enc_begin(&e, out, IPC_RCPT);
+	enc_str(&e, env->rcpt[i]);
+	enc_str(&e, env->dsn_notify[i]);
+	enc_str(&e, env->dsn_orcpt[i]);
 	return enc_end(&e);
 }
 
@@ -177,6 +206,7 @@ dec_u64(struct dec *d)
 enum chars {
 	CH_TOKEN,	/* printable ASCII, no space (HELO, ids) */
 	CH_ADDR,	/* printable ASCII and space (quoted local parts) */
+	CH_ADDR_UTF8,	/* the same, or well-formed UTF-8 (SMTPUTF8) */
 	CH_TEXT,	/* printable ASCII, space, TAB (log, reply text) */
 };
 
@@ -185,10 +215,14 @@ chars_ok(const char *s, size_t n, enum chars cls)
 {
 	size_t i;
 
+	if (cls == CH_ADDR_UTF8 && !util_utf8_valid(s, n))
+		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c > 0x20 && c < 0x7f)
+			continue;
+		if (c >= 0x80 && cls == CH_ADDR_UTF8)
 			continue;
 		if (c == ' ' && cls != CH_TOKEN)
 			continue;
@@ -236,7 +270,7 @@ ipc_decode_header(const char *p, size_t len, const char **payload_r,
 	memcpy(&plen, p + 4, 4);
 	if (plen != len - IPC_HDR || plen > IPC_MAX_RECORD)
 		return 0;
-	if (type < IPC_DATA_BEGIN || type > IPC_VIOLATION)
+	if (type < IPC_DATA_BEGIN || type > IPC_TYPE_MAX)
 		return 0;
 	*payload_r = p + IPC_HDR;
 	*plen_r = plen;
@@ -265,28 +299,65 @@ word_ok(const char *s)
 }
 
 bool
-ipc_decode_data_begin(const char *p, size_t len, struct envelope *env)
+ipc_decode_data_begin(const char *p, size_t len)
+{
+	(void)p;
+	return len == 0;
+}
+
+bool
+ipc_decode_mail(const char *p, size_t len, struct envelope *env)
 {
 	struct dec d = { p, len, true };
-	uint32_t body, n, i;
+	uint32_t utf8, body;
 
+	envelope_reset(env);
 	dec_str(&d, env->helo, sizeof(env->helo), CH_TOKEN);
 	dec_str(&d, env->protocol, sizeof(env->protocol), CH_TOKEN);
-	dec_str(&d, env->sender, sizeof(env->sender), CH_ADDR);
+	/* The SMTPUTF8 flag decides what the sender may hold. */
+	utf8 = dec_u32(&d);
+	dec_str(&d, env->sender, sizeof(env->sender),
+	    utf8 == 1 ? CH_ADDR_UTF8 : CH_ADDR);
 	body = dec_u32(&d);
 	env->declared_size = dec_u64(&d);
-	n = dec_u32(&d);
-	if (!d.ok || body > BODY_BINARYMIME || n == 0 || n > env->max_rcpt)
+	dec_str(&d, env->dsn_ret, sizeof(env->dsn_ret), CH_TOKEN);
+	dec_str(&d, env->dsn_envid, sizeof(env->dsn_envid), CH_ADDR);
+	if (!dec_done(&d) || utf8 > 1 || body > BODY_BINARYMIME ||
+	    env->helo[0] == '\0' || !word_ok(env->protocol) ||
+	    !addr_ok(env->sender, true) || (env->dsn_ret[0] != '\0' &&
+	    strcmp(env->dsn_ret, "FULL") != 0 &&
+	    strcmp(env->dsn_ret, "HDRS") != 0)) {
+		envelope_reset(env);
 		return false;
-	env->body = (enum body_type)body;
-	for (i = 0; i < n && d.ok; i++) {
-		dec_str(&d, env->rcpt[i], sizeof(env->rcpt[i]), CH_ADDR);
-		if (d.ok && !addr_ok(env->rcpt[i], false))
-			d.ok = false;
 	}
-	env->nrcpt = d.ok ? n : 0;
-	return dec_done(&d) && env->helo[0] != '\0' &&
-	    word_ok(env->protocol) && addr_ok(env->sender, true);
+	env->smtputf8 = utf8 == 1;
+	env->body = (enum body_type)body;
+	return true;
+}
+
+static bool
+notify_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || *s == ','))
+			return false;
+	return true;
+}
+
+bool
+ipc_decode_rcpt(const char *p, size_t len, struct envelope *env)
+{
+	struct dec d = { p, len, true };
+	enum chars cls = env->smtputf8 ? CH_ADDR_UTF8 : CH_ADDR;
+	unsigned i = env->nrcpt;
+
+	if (i >= env->max_rcpt)
+		return false;
+	dec_str(&d, env->rcpt[i], sizeof(env->rcpt[i]), cls);
+	dec_str(&d, env->dsn_notify[i], sizeof(env->dsn_notify[i]), CH_TOKEN);
+	dec_str(&d, env->dsn_orcpt[i], sizeof(env->dsn_orcpt[i]), cls);
+	return dec_done(&d) && addr_ok(env->rcpt[i], false) &&
+	    notify_ok(env->dsn_notify[i]);
 }
 
 bool

@@ -191,6 +191,10 @@ main(int argc, char **argv)
 	cfg.bare_lf_reject = o.bare_lf_reject;
 	cfg.crlf = o.crlf;
 	cfg.per_recipient = o.per_recipient;
+	cfg.lmtp = o.lmtp;
+	cfg.chunking = o.chunking;
+	cfg.smtputf8 = o.smtputf8;
+	cfg.dsn = o.dsn;
 
 	pid = fork();
 	if (pid < 0) {

@@ -51,8 +51,65 @@ temp_fail(struct smtp_reply *r)
 	    "4.3.0 Temporary local problem; try again later");
 }
 
+/* Wait for one RESULT record; false (and a 451) if it is not one. */
 static bool
-op_data_begin(void *ctx, const struct envelope *env, struct smtp_reply *r)
+recv_result(struct netio *n, struct smtp_reply *r)
+{
+	struct ipc_reply res;
+	const char *pl;
+	size_t plen;
+	ssize_t len;
+
+	len = ipcio_recv(n->sock, n->rec, sizeof(n->rec), NULL);
+	if (len <= 0 || ipc_decode_header(n->rec, (size_t)len, &pl, &plen) !=
+	    IPC_RESULT || !ipc_decode_result(pl, plen, &res)) {
+		/* We cannot know what happened: 451 is the one answer
+		 * that never loses mail. */
+		n->dead = true;
+		temp_fail(r);
+		return false;
+	}
+	r->code = res.code;
+	snprintf(r->text, sizeof(r->text), "%s", res.text);
+	return true;
+}
+
+static void
+op_mail(void *ctx, const struct envelope *env)
+{
+	struct netio *n = ctx;
+	struct obuf b = { n->enc, 0, sizeof(n->enc) };
+
+	if (ipc_encode_mail(&b, env))
+		(void)send_enc(n, &b);
+}
+
+static void
+op_rcpt(void *ctx, const struct envelope *env, unsigned i,
+    struct smtp_reply *r)
+{
+	struct netio *n = ctx;
+	struct obuf b = { n->enc, 0, sizeof(n->enc) };
+
+	if (!ipc_encode_rcpt(&b, env, i) || !send_enc(n, &b)) {
+		temp_fail(r);
+		return;
+	}
+	(void)recv_result(n, r);
+}
+
+static void
+op_reset(void *ctx)
+{
+	struct netio *n = ctx;
+	struct obuf b = { n->enc, 0, sizeof(n->enc) };
+
+	if (ipc_encode_rset(&b))
+		(void)send_enc(n, &b);
+}
+
+static bool
+op_data_begin(void *ctx, struct smtp_reply *r)
 {
 	struct netio *n = ctx;
 	struct obuf b = { n->enc, 0, sizeof(n->enc) };
@@ -62,7 +119,7 @@ op_data_begin(void *ctx, const struct envelope *env, struct smtp_reply *r)
 	ssize_t len;
 	int fd = -1;
 
-	if (!ipc_encode_data_begin(&b, env) || !send_enc(n, &b)) {
+	if (!ipc_encode_data_begin(&b) || !send_enc(n, &b)) {
 		temp_fail(r);
 		return false;
 	}
@@ -108,15 +165,12 @@ op_data_write(void *ctx, const char *p, size_t len)
 
 static void
 op_data_end(void *ctx, bool deliver, const char *why, uint64_t size,
-    struct smtp_reply *r)
+    struct smtp_reply *replies, unsigned nreplies)
 {
 	struct netio *n = ctx;
 	struct obuf b = { n->enc, 0, sizeof(n->enc) };
 	struct ipc_data_end de;
-	struct ipc_reply res;
-	const char *pl;
-	size_t plen;
-	ssize_t len;
+	unsigned i;
 
 	/* The spool is the supervisor's from here on. */
 	if (n->spool >= 0)
@@ -127,22 +181,17 @@ op_data_end(void *ctx, bool deliver, const char *why, uint64_t size,
 	de.size = size;
 	snprintf(de.why, sizeof(de.why), "%s", why != NULL ? why : "");
 	if (!ipc_encode_data_end(&b, &de) || !send_enc(n, &b)) {
-		temp_fail(r);
+		for (i = 0; i < nreplies; i++)
+			temp_fail(&replies[i]);
 		return;
 	}
 	if (!deliver)
 		return;
-	len = ipcio_recv(n->sock, n->rec, sizeof(n->rec), NULL);
-	if (len <= 0 || ipc_decode_header(n->rec, (size_t)len, &pl, &plen) !=
-	    IPC_RESULT || !ipc_decode_result(pl, plen, &res)) {
-		/* We cannot know whether the command ran: say 451, the
-		 * one answer that never loses mail. */
-		n->dead = true;
-		temp_fail(r);
-		return;
-	}
-	r->code = res.code;
-	snprintf(r->text, sizeof(r->text), "%s", res.text);
+	/* One reply, or one per recipient (LMTP), in recipient order. */
+	for (i = 0; i < nreplies; i++)
+		if (!recv_result(n, &replies[i]))
+			while (++i < nreplies)
+				temp_fail(&replies[i]);
 }
 
 static void
@@ -161,6 +210,9 @@ op_dialog(void *ctx, char dir, const char *p, size_t len)
 }
 
 static const struct session_ops ops = {
+	.mail = op_mail,
+	.rcpt = op_rcpt,
+	.reset = op_reset,
 	.data_begin = op_data_begin,
 	.data_write = op_data_write,
 	.data_end = op_data_end,

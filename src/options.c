@@ -7,6 +7,7 @@
 
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "idna.h"
 #include "ipc.h"
 #include "limits.h"
 #include "util.h"
@@ -38,6 +40,14 @@ static const char usage_text[] =
 "  --env NAME=VALUE         add to COMMAND's environment (repeatable)\n"
 "  --path PATH              PATH for COMMAND (default /usr/local/bin:/usr/bin:/bin)\n"
 "  --spool-dir DIR          spool to an unlinked file in DIR, not memory\n"
+"  --lmtp                   speak LMTP (RFC 2033) instead of SMTP\n"
+"  --accept-domain DOMAIN   accept recipients only in DOMAIN (repeatable)\n"
+"  --accept-domains FILE    ... or in the domains listed in FILE\n"
+"  --rcpt-check \"CMD [ARG...]\"  run CMD per RCPT: 0 accepts, 67 550, 75 450\n"
+"  --rcpt-check-timeout SECS  limit for the check (default 30)\n"
+"  --no-chunking            do not offer CHUNKING/BINARYMIME (BDAT)\n"
+"  --no-smtputf8            do not offer SMTPUTF8\n"
+"  --no-dsn                 do not offer DSN\n"
 "  --log syslog|stderr      where diagnostics go (default syslog)\n"
 "  --verbose                log the SMTP dialog\n"
 "  --help, --version\n"
@@ -50,6 +60,8 @@ enum {
 	OPT_TIMEOUT, OPT_DELIVERY_TIMEOUT, OPT_BARE_LF, OPT_CRLF,
 	OPT_PER_RCPT, OPT_USER, OPT_SESSION_USER, OPT_SECCOMP, OPT_ENV,
 	OPT_PATH, OPT_SPOOL_DIR, OPT_LOG, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_LMTP, OPT_ACCEPT_DOMAIN, OPT_ACCEPT_DOMAINS, OPT_RCPT_CHECK,
+	OPT_RCPT_CHECK_TIMEOUT, OPT_NO_CHUNKING, OPT_NO_SMTPUTF8, OPT_NO_DSN,
 };
 
 static const struct option longopts[] = {
@@ -70,6 +82,15 @@ static const struct option longopts[] = {
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "lmtp", no_argument, NULL, OPT_LMTP },
+	{ "accept-domain", required_argument, NULL, OPT_ACCEPT_DOMAIN },
+	{ "accept-domains", required_argument, NULL, OPT_ACCEPT_DOMAINS },
+	{ "rcpt-check", required_argument, NULL, OPT_RCPT_CHECK },
+	{ "rcpt-check-timeout", required_argument, NULL,
+	    OPT_RCPT_CHECK_TIMEOUT },
+	{ "no-chunking", no_argument, NULL, OPT_NO_CHUNKING },
+	{ "no-smtputf8", no_argument, NULL, OPT_NO_SMTPUTF8 },
+	{ "no-dsn", no_argument, NULL, OPT_NO_DSN },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -144,6 +165,99 @@ env_ok(const char *e)
 	return strncmp(e, "SMTP_", 5) != 0 && strncmp(e, "PATH=", 5) != 0;
 }
 
+/* Add one domain (an IDNA U-label or A-label form, any case). */
+static void
+add_domain(struct options *o, const char *d, size_t len, const char *from)
+{
+	char norm[LIMIT_DOMAIN + 1];
+
+	if (len > 0 && d[len - 1] == '.')
+		len--;
+	if (len == 0 || !idna_to_ascii(d, len, norm, sizeof(norm)))
+		usage_error("%s: '%.*s' is not a domain", from, (int)len, d);
+	if (o->ndomains % 64 == 0) {
+		char **n = realloc(o->domains,
+		    (o->ndomains + 64) * sizeof(*n));
+
+		if (n == NULL)
+			usage_error("out of memory");
+		o->domains = n;
+	}
+	if (o->ndomains >= MAX_DOMAINS)
+		usage_error("%s: more than %d domains", from, MAX_DOMAINS);
+	if ((o->domains[o->ndomains] = strdup(norm)) == NULL)
+		usage_error("out of memory");
+	o->ndomains++;
+}
+
+/* One domain a line; blank lines and # comments are skipped. */
+static void
+read_domains(struct options *o, const char *path)
+{
+	char line[LIMIT_DOMAIN * 4 + 2];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		usage_error("--accept-domains %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t a = 0, b = strlen(line);
+
+		while (a < b && (line[a] == ' ' || line[a] == '\t'))
+			a++;
+		while (b > a && (line[b - 1] == '\n' || line[b - 1] == '\r' ||
+		    line[b - 1] == ' ' || line[b - 1] == '\t'))
+			b--;
+		if (a == b || line[a] == '#')
+			continue;
+		add_domain(o, line + a, b - a, "--accept-domains");
+	}
+	fclose(f);
+}
+
+bool
+options_domain_accepted(const struct options *o, const char *addr)
+{
+	char norm[LIMIT_DOMAIN + 1];
+	const char *at = strrchr(addr, '@');
+	unsigned i;
+
+	if (o->ndomains == 0)
+		return true;
+	/* RFC 5321 4.5.1: <Postmaster> must always be accepted. */
+	if (at == NULL)
+		return true;
+	if (!idna_to_ascii(at + 1, strlen(at + 1), norm, sizeof(norm)))
+		return false;
+	for (i = 0; i < o->ndomains; i++)
+		if (strcmp(norm, o->domains[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+split_check(struct options *o, char *arg)
+{
+	char *p = arg;
+
+	o->check_argc = 0;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		if (o->check_argc >= MAX_CHECK_ARGS)
+			usage_error("--rcpt-check: at most %d words",
+			    MAX_CHECK_ARGS);
+		o->check_argv[o->check_argc++] = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+	}
+	o->check_argv[o->check_argc] = NULL;
+	if (o->check_argc == 0 || o->check_argv[0][0] != '/')
+		usage_error("--rcpt-check: expected an absolute path to a "
+		    "command, not '%s'", arg);
+}
+
 void
 options_parse(struct options *o, int argc, char **argv)
 {
@@ -160,6 +274,8 @@ options_parse(struct options *o, int argc, char **argv)
 	o->session_user = "nobody";
 	o->path = "/usr/local/bin:/usr/bin:/bin";
 	o->log = LOG_TARGET_AUTO;
+	o->chunking = o->smtputf8 = o->dsn = true;
+	o->check_timeout = 30;
 
 	/* "+": stop at COMMAND, so its options stay its own; ":" reports a
 	 * missing argument apart from an unknown option. */
@@ -248,6 +364,32 @@ options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_VERBOSE:
 			o->verbose = true;
+			break;
+		case OPT_LMTP:
+			o->lmtp = true;
+			break;
+		case OPT_ACCEPT_DOMAIN:
+			add_domain(o, optarg, strlen(optarg),
+			    "--accept-domain");
+			break;
+		case OPT_ACCEPT_DOMAINS:
+			read_domains(o, optarg);
+			break;
+		case OPT_RCPT_CHECK:
+			split_check(o, optarg);
+			break;
+		case OPT_RCPT_CHECK_TIMEOUT:
+			o->check_timeout = (unsigned)number(
+			    "rcpt-check-timeout", optarg, 1, 3600, false);
+			break;
+		case OPT_NO_CHUNKING:
+			o->chunking = false;
+			break;
+		case OPT_NO_SMTPUTF8:
+			o->smtputf8 = false;
+			break;
+		case OPT_NO_DSN:
+			o->dsn = false;
 			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);

@@ -11,6 +11,8 @@ enum seccomp_mode { SECCOMP_KILL, SECCOMP_LOG };
 enum log_target { LOG_TARGET_AUTO, LOG_TARGET_SYSLOG, LOG_TARGET_STDERR };
 
 #define MAX_ENV_OPTS 32
+#define MAX_DOMAINS 1024
+#define MAX_CHECK_ARGS 32
 
 struct options {
 	const char *hostname;		/* NULL: found at start-up */
@@ -31,9 +33,23 @@ struct options {
 	bool verbose;
 	const char *spool_dir;		/* NULL: memfd */
 	const char *path;		/* PATH for the command */
+	bool lmtp;
+	bool chunking;
+	bool smtputf8;
+	bool dsn;
+	/* --accept-domain(s): normalised (lower case, A-labels). */
+	char **domains;
+	unsigned ndomains;
+	/* --rcpt-check "COMMAND [ARG...]", split on blanks. */
+	char *check_argv[MAX_CHECK_ARGS + 1];
+	int check_argc;
+	unsigned check_timeout;
 	char **argv;			/* COMMAND [ARG...] */
 	int argc;
 };
+
+/* The domain of an address matches --accept-domain (or no list). */
+bool options_domain_accepted(const struct options *o, const char *addr);
 
 /* Exit status 64 (EX_USAGE) after a message on stderr on error;
  * exits 0 for --help and --version. */

@@ -24,6 +24,10 @@ struct session_config {
 	bool bare_lf_reject;
 	bool crlf;
 	bool per_recipient;
+	bool lmtp;		/* RFC 2033: LHLO, a reply per recipient */
+	bool chunking;		/* RFC 3030: BDAT, BINARYMIME */
+	bool smtputf8;		/* RFC 6531 */
+	bool dsn;		/* RFC 3461 */
 };
 
 /* A reply built by the supervisor: code and text ("4.3.0 Try later"). */
@@ -33,22 +37,33 @@ struct smtp_reply {
 };
 
 struct session_ops {
+	/* MAIL was accepted: the sender and its parameters are in env. */
+	void (*mail)(void *ctx, const struct envelope *env);
 	/*
-	 * DATA was accepted by the state machine: hand over the envelope.
-	 * Returns true when a spool is ready; false fills *reply_r with the
-	 * temporary failure to give instead of 354.
+	 * A syntactically good recipient, stored at env->rcpt[i]: the
+	 * supervisor's policy (--accept-domain, --rcpt-check) fills *reply_r;
+	 * only a 2xx reply makes it part of the transaction.
 	 */
-	bool (*data_begin)(void *ctx, const struct envelope *env,
+	void (*rcpt)(void *ctx, const struct envelope *env, unsigned i,
 	    struct smtp_reply *reply_r);
+	/* The transaction was abandoned (RSET, HELO/EHLO, failed BDAT). */
+	void (*reset)(void *ctx);
+	/*
+	 * The message data begins (DATA, or the first BDAT chunk).  Returns
+	 * true when a spool is ready; false fills *reply_r with the temporary
+	 * failure to give instead.
+	 */
+	bool (*data_begin)(void *ctx, struct smtp_reply *reply_r);
 	/* Message bytes for the spool; returns 0 or an errno value. */
 	int (*data_write)(void *ctx, const char *p, size_t len);
 	/*
 	 * The data ended.  With deliver, the supervisor runs the command and
-	 * fills *reply_r; without, the transaction is dropped (why says so
-	 * for the log) and *reply_r is left alone.
+	 * fills replies_r[0..n) (n is 1, or the recipient count in LMTP);
+	 * without, the transaction is dropped (why says so for the log) and
+	 * replies_r is left alone.
 	 */
 	void (*data_end)(void *ctx, bool deliver, const char *why,
-	    uint64_t size, struct smtp_reply *reply_r);
+	    uint64_t size, struct smtp_reply *replies_r, unsigned n);
 	/* Dialog log for --verbose: direction '<' or '>', raw line. */
 	void (*dialog)(void *ctx, char dir, const char *p, size_t len);
 };

@@ -8,12 +8,18 @@
  * sees a client byte: it answers the session's records, one table row per
  * record type:
  *
- *   DATA_BEGIN  envelope in; validated again here; we make a spool file,
- *               write the Received header ourselves, and pass the spool
- *               descriptor back (SCM_RIGHTS); the session appends the body.
- *   DATA_END    deliver: seal the spool, run the command, send the reply;
+ *   MAIL        sender and parameters: validated again here; a queue id.
+ *   RCPT        one recipient: validated, checked against --accept-domain
+ *               and --rcpt-check, answered with RESULT.
+ *   RSET        the transaction is abandoned.
+ *   DATA_BEGIN  we make a spool file, write the Received header ourselves,
+ *               and pass the spool descriptor back (SCM_RIGHTS); the
+ *               session appends the body.
+ *   DATA_END    deliver: seal the spool, run the command (per recipient
+ *               in LMTP and --per-recipient), send the reply or replies;
  *               drop: forget the transaction.
  *   LOG         one line for syslog, escaped again.
+ *   VIOLATION   the session's SIGSYS handler names the forbidden call.
  *
  * Everything the session sends is treated as an attacker's: a malformed
  * record or one out of sequence ends the session with nothing delivered.
@@ -43,7 +49,8 @@
 struct sup {
 	const struct deliver_ctx *dc;
 	int sock;
-	int spool;			/* -1 outside a transaction */
+	bool in_tx;			/* MAIL seen */
+	int spool;			/* -1 outside the data phase */
 	char queue_id[LIMIT_QUEUE_ID];
 	struct envelope env;
 	unsigned messages;
@@ -97,6 +104,62 @@ drop_tx(struct sup *s)
 	if (s->spool >= 0)
 		close(s->spool);
 	s->spool = -1;
+	s->in_tx = false;
+	envelope_reset(&s->env);
+}
+
+static bool
+on_mail(struct sup *s, const char *p, size_t len)
+{
+	if (s->spool >= 0 || !ipc_decode_mail(p, len, &s->env))
+		return false;
+	s->in_tx = true;
+	new_queue_id(s->queue_id, sizeof(s->queue_id));
+	return true;
+}
+
+static bool
+on_rset(struct sup *s, const char *p, size_t len)
+{
+	(void)p;
+	if (len != 0 || s->spool >= 0)
+		return false;
+	drop_tx(s);
+	return true;
+}
+
+static bool
+on_rcpt(struct sup *s, const char *p, size_t len)
+{
+	const struct options *o = s->dc->opts;
+	struct ipc_reply r;
+	char esc[LIMIT_ADDR_BUF * 2];
+	unsigned i = s->env.nrcpt;
+
+	if (!s->in_tx || s->spool >= 0 || !ipc_decode_rcpt(p, len, &s->env))
+		return false;
+	/* The session enforces one recipient per SMTP transaction in
+	 * per-recipient mode; a second one means it was subverted. */
+	if (o->per_recipient && !o->lmtp && i >= 1)
+		return false;
+	r.code = 250;
+	snprintf(r.text, sizeof(r.text), "2.1.5 Recipient OK");
+	if (!options_domain_accepted(o, s->env.rcpt[i])) {
+		r.code = 550;
+		snprintf(r.text, sizeof(r.text), "5.7.1 Relaying denied");
+	} else if (o->check_argc > 0) {
+		char note[64];
+
+		deliver_rcpt_check(s->dc, &s->env, i, s->queue_id, &r, note,
+		    sizeof(note));
+	}
+	if (r.code >= 200 && r.code < 300)
+		s->env.nrcpt++;
+	else
+		log_msg(LOG_INFO, "queue=%s to=<%s> refused: %u %s",
+		    s->queue_id, util_escape(esc, sizeof(esc), s->env.rcpt[i],
+		    strlen(s->env.rcpt[i])), r.code, r.text);
+	return reply_result(s, &r);
 }
 
 static bool
@@ -105,10 +168,10 @@ on_data_begin(struct sup *s, const char *p, size_t len)
 	struct ipc_spool sp;
 	int err;
 
-	if (s->spool >= 0 || !ipc_decode_data_begin(p, len, &s->env))
+	if (!s->in_tx || s->spool >= 0 || s->env.nrcpt == 0 ||
+	    !ipc_decode_data_begin(p, len))
 		return false;
 	memset(&sp, 0, sizeof(sp));
-	new_queue_id(s->queue_id, sizeof(s->queue_id));
 	s->spool = deliver_spool_create(s->dc);
 	if (s->spool < 0) {
 		log_errno(LOG_ERR, "queue=%s spool", s->queue_id);
@@ -134,18 +197,20 @@ on_data_begin(struct sup *s, const char *p, size_t len)
 	return reply_spool(s, &sp, s->spool);
 }
 
+/* One line per message (per recipient with rcpt >= 0). */
 static void
 log_message(struct sup *s, const struct ipc_reply *r, uint64_t size,
-    const char *note)
+    const char *note, int rcpt)
 {
 	char from[LIMIT_ADDR_BUF * 2], to[LIMIT_ADDR_BUF * 2];
+	const char *t = s->env.rcpt[rcpt < 0 ? 0 : rcpt];
 
 	util_escape(from, sizeof(from), s->env.sender, strlen(s->env.sender));
-	util_escape(to, sizeof(to), s->env.rcpt[0], strlen(s->env.rcpt[0]));
+	util_escape(to, sizeof(to), t, strlen(t));
 	log_msg(r->code < 400 ? LOG_INFO : LOG_WARNING,
 	    "queue=%s from=<%s> to=<%s>%s nrcpt=%u size=%llu status=%u "
 	    "delivery=%s reply=\"%s\"", s->queue_id, from, to,
-	    s->env.nrcpt > 1 ? ",..." : "", s->env.nrcpt,
+	    rcpt < 0 && s->env.nrcpt > 1 ? ",..." : "", s->env.nrcpt,
 	    (unsigned long long)size, r->code, note, r->text);
 }
 
@@ -167,22 +232,30 @@ on_data_end(struct sup *s, const char *p, size_t len)
 		return true;
 	}
 	deliver_spool_seal(s->spool);
-	if (s->dc->opts->per_recipient) {
-		/* One run per recipient; SMTP mode allows only one per
-		 * transaction, so the single reply is true for each. */
+	if (s->dc->opts->lmtp) {
+		/* RFC 2033 4.2: a reply per recipient, each from its own
+		 * run, so one full mailbox neither bounces nor duplicates
+		 * the others. */
 		for (i = 0; i < s->env.nrcpt; i++) {
 			deliver_run(s->dc, s->spool, &s->env, s->queue_id,
 			    (int)i, &r, note, sizeof(note));
-			if (r.code >= 400)
-				break;
+			if (r.code < 400)
+				s->delivered++;
+			log_message(s, &r, de.size, note, (int)i);
+			if (!reply_result(s, &r)) {
+				drop_tx(s);
+				return false;
+			}
 		}
-	} else {
-		deliver_run(s->dc, s->spool, &s->env, s->queue_id, -1, &r,
-		    note, sizeof(note));
+		drop_tx(s);
+		return true;
 	}
+	/* --per-recipient over SMTP has exactly one recipient here. */
+	deliver_run(s->dc, s->spool, &s->env, s->queue_id,
+	    s->dc->opts->per_recipient ? 0 : -1, &r, note, sizeof(note));
 	if (r.code < 400)
 		s->delivered++;
-	log_message(s, &r, de.size, note);
+	log_message(s, &r, de.size, note, -1);
 	drop_tx(s);
 	return reply_result(s, &r);
 }
@@ -221,6 +294,9 @@ static const struct {
 	enum ipc_type type;
 	bool (*fn)(struct sup *, const char *, size_t);
 } handlers[] = {
+	{ IPC_MAIL, on_mail },
+	{ IPC_RCPT, on_rcpt },
+	{ IPC_RSET, on_rset },
 	{ IPC_DATA_BEGIN, on_data_begin },
 	{ IPC_DATA_END, on_data_end },
 	{ IPC_LOG, on_log },
@@ -246,11 +322,10 @@ supervisor_run(const struct deliver_ctx *dc, int sock, pid_t session)
 	s.dc = dc;
 	s.sock = sock;
 	s.spool = -1;
-	s.env.max_rcpt = dc->opts->max_rcpt;
-	s.env.rcpt = calloc(s.env.max_rcpt, sizeof(*s.env.rcpt));
 	s.rec = malloc(IPC_MAX_RECORD + IPC_HDR + 1);
 	s.out = malloc(IPC_MAX_RECORD + IPC_HDR);
-	if (s.env.rcpt == NULL || s.rec == NULL || s.out == NULL) {
+	if (!envelope_alloc(&s.env, dc->opts->max_rcpt) || s.rec == NULL ||
+	    s.out == NULL) {
 		log_msg(LOG_ERR, "out of memory");
 		kill(session, SIGKILL);
 		bad = true;
@@ -307,7 +382,7 @@ supervisor_run(const struct deliver_ctx *dc, int sock, pid_t session)
 	}
 	log_msg(LOG_INFO, "disconnect messages=%u delivered=%u", s.messages,
 	    s.delivered);
-	free(s.env.rcpt);
+	envelope_free(&s.env);
 	free(s.rec);
 	free(s.out);
 	return rc;

@@ -124,3 +124,86 @@ util_word_eq(const char *p, size_t len, const char *word)
 	}
 	return word[len] == '\0';
 }
+
+bool
+util_utf8_valid(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n, k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;	/* continuation, overlong lead, > F4 */
+		}
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool
+util_xtext_decode(const char *p, size_t len, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '+') {
+			int h, l;
+
+			if (len - i < 3 || (h = hexval(p[i + 1])) < 0 ||
+			    (l = hexval(p[i + 2])) < 0)
+				return false;
+			c = (unsigned char)(h << 4 | l);
+			i += 2;
+			if (c < 0x20 || c == 0x7f)
+				return false;
+		} else if (c < 33 || c > 126 || c == '=') {
+			return false;
+		}
+		if (o + 1 >= cap)
+			return false;
+		out[o++] = (char)c;
+	}
+	if (cap == 0)
+		return false;
+	out[o] = '\0';
+	return true;
+}

@@ -37,4 +37,17 @@ bool util_parse_u64(const char *p, size_t len, uint64_t max, uint64_t *r);
  * lower-case word. */
 bool util_word_eq(const char *p, size_t len, const char *word);
 
+/* Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most
+ * U+10FFFF). */
+bool util_utf8_valid(const char *p, size_t len);
+
+/*
+ * RFC 3461 4: xtext = *( xchar / hexchar ); xchar is ASCII 33-126 but
+ * "+" and "="; hexchar is "+" and two upper-case hex digits.  Decodes
+ * into out (cap includes the NUL); false when malformed, too long, or
+ * when a decoded octet is a control character (the value goes into an
+ * environment variable, one per line).
+ */
+bool util_xtext_decode(const char *p, size_t len, char *out, size_t cap);
+
 #endif

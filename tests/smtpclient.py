@@ -5,7 +5,8 @@ usage: smtpclient.py HOST PORT MESSAGE-FILE SENDER RCPT [RCPT...]
 
 MESSAGE-FILE holds the message with LF or CRLF line endings; it is sent
 with CRLF line endings (smtplib does the dot-stuffing).  The session uses
-EHLO and, when the server offers 8BITMIME, MAIL FROM ... BODY=8BITMIME.
+EHLO and, when the server offers 8BITMIME, MAIL FROM ... BODY=8BITMIME
+(smtplib adds SIZE= when the server offers SIZE).
 Set SMTPCLIENT_DEBUG=1 to trace the session on stderr.
 Exit status 0 when every recipient was accepted and the message was queued.
 """
@@ -37,8 +38,7 @@ def main(argv):
         opts = []
         if smtp.has_extn("8bitmime"):
             opts.append("BODY=8BITMIME")
-        if smtp.has_extn("size"):
-            opts.append("SIZE=%d" % len(data))
+        # smtplib adds SIZE= itself when the server offers SIZE.
         refused = smtp.sendmail(sender, rcpts, data, mail_options=opts)
         if refused:
             sys.stderr.write("recipients refused: %r\n" % (refused,))
