@@ -18,6 +18,24 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "sdglue.h"
+
+/* A host name from the launcher's DNS lookup: letters, digits, '-', '.'. */
+static void
+set_host(struct peer *p, const char *h)
+{
+	size_t i;
+
+	if (h == NULL || strlen(h) >= sizeof(p->host))
+		return;
+	for (i = 0; h[i] != '\0'; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' &&
+		    h[i] <= 'Z') || (h[i] >= '0' && h[i] <= '9') ||
+		    h[i] == '-' || h[i] == '.'))
+			return;
+	snprintf(p->host, sizeof(p->host), "%s", h);
+}
+
 static void
 set_literal(struct peer *p, int af)
 {
@@ -65,6 +83,7 @@ activation_peer(int fd, struct peer *p)
 	socklen_t sl = sizeof(ss);
 
 	memset(p, 0, sizeof(*p));
+	set_host(p, getenv("TCPREMOTEHOST"));
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -104,6 +123,26 @@ activation_peer(int fd, struct peer *p)
 	if (from_text(p, getenv("TCPREMOTEIP"), getenv("TCPREMOTEPORT")))
 		return;
 	snprintf(p->addr, sizeof(p->addr), "unknown");
+}
+
+enum launch
+activation_detect(enum launch_mode mode)
+{
+	int n;
+
+	if (mode == MODE_INETD)
+		return LAUNCH_INETD;
+	n = sdglue_listen_fds();
+	if (n < 1)
+		return mode == MODE_SYSTEMD ? LAUNCH_ERROR : LAUNCH_INETD;
+	if (sdglue_is_stream_socket(3, 1) > 0)
+		return LAUNCH_LISTEN;
+	if (sdglue_is_stream_socket(3, 0) > 0 && dup2(3, 0) == 0 &&
+	    dup2(3, 1) == 1) {
+		close(3);
+		return LAUNCH_INETD;
+	}
+	return LAUNCH_ERROR;
 }
 
 void

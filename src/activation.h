@@ -7,8 +7,11 @@
 
 #include <stddef.h>
 
+#include "options.h"
+
 struct peer {
 	char addr[64];		/* 192.0.2.1, 2001:db8::1, or "unknown" */
+	char host[256];		/* TCPREMOTEHOST (tcpserver), checked, or "" */
 	char port[8];		/* decimal, or "" */
 	char literal[80];	/* [192.0.2.1], [IPv6:2001:db8::1], or "" */
 };
@@ -16,6 +19,19 @@ struct peer {
 /* From getpeername(fd), else REMOTE_ADDR/REMOTE_PORT (systemd), else the
  * tcpserver variables, else "unknown". */
 void activation_peer(int fd, struct peer *p);
+enum launch {
+	LAUNCH_INETD,	/* the connection is on 0/1 */
+	LAUNCH_LISTEN,	/* fd 3 is a listening socket (Accept=no) */
+	LAUNCH_ERROR,	/* --mode systemd without a usable socket */
+};
+
+/*
+ * systemd passes sockets from fd 3 (LISTEN_FDS): a listening one means
+ * Accept=no; a connected one (Accept=yes without StandardInput=socket)
+ * is moved to fds 0 and 1.  Otherwise the connection is on 0/1 already
+ * (inetd, xinetd, tcpserver, StandardInput=socket).
+ */
+enum launch activation_detect(enum launch_mode mode);
 /* The machine's FQDN when it has one, else its host name. */
 void activation_hostname(char *buf, size_t len);
 

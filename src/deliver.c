@@ -100,8 +100,9 @@ deliver_write_received(const struct deliver_ctx *dc, int fd,
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	/* RFC 5321 4.4: from (HELO name and TCP info) by, with, id, for. */
 	obuf_addf(&b, "Received: from %s (%s%s%s)%s\tby %s (smtpipe) with %s "
-	    "id %s", helo, dc->peer->literal[0] ? dc->peer->literal :
-	    dc->peer->addr, "", "", nl, dc->hostname, env->protocol, queue_id);
+	    "id %s", helo, dc->peer->host, dc->peer->host[0] ? " " : "",
+	    dc->peer->literal[0] ? dc->peer->literal : dc->peer->addr, nl,
+	    dc->hostname, env->protocol, queue_id);
 	if (env->nrcpt == 1)
 		obuf_addf(&b, "%s\tfor <%s>", nl, env->rcpt[0]);
 	if (!obuf_addf(&b, "; %s%s", date, nl))

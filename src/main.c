@@ -32,6 +32,7 @@
 #include "netio.h"
 #include "options.h"
 #include "sandbox.h"
+#include "server.h"
 #include "session.h"
 #include "supervisor.h"
 #include "util.h"
@@ -154,6 +155,18 @@ main(int argc, char **argv)
 		snprintf(hostname, sizeof(hostname), "%s", o.hostname);
 	else
 		activation_hostname(hostname, sizeof(hostname));
+	switch (activation_detect(o.mode)) {
+	case LAUNCH_INETD:
+		break;
+	case LAUNCH_LISTEN:
+		/* Returns in each per-connection child, fds 0/1 set. */
+		server_run(&o, 3, hostname);
+		break;
+	case LAUNCH_ERROR:
+		log_msg(LOG_ERR, "--mode systemd: no usable socket passed "
+		    "(LISTEN_FDS)");
+		return EX_CONFIG;
+	}
 	activation_peer(0, &peer);
 
 	if (getuid() == 0 || geteuid() == 0) {
@@ -228,7 +241,7 @@ main(int argc, char **argv)
 		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
 	snprintf(prefix, sizeof(prefix), "client=%s", peer.addr);
-	log_set_prefix(prefix);
+	log_set_peer(prefix, peer.addr);
 	log_msg(LOG_INFO, "connect port=%s", peer.port);
 	memset(&dc, 0, sizeof(dc));
 	dc.opts = &o;

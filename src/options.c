@@ -48,7 +48,12 @@ static const char usage_text[] =
 "  --no-chunking            do not offer CHUNKING/BINARYMIME (BDAT)\n"
 "  --no-smtputf8            do not offer SMTPUTF8\n"
 "  --no-dsn                 do not offer DSN\n"
-"  --log syslog|stderr      where diagnostics go (default syslog)\n"
+"  --log syslog|journal|stderr  where diagnostics go (default: the\n"
+"                           journal under systemd, else syslog)\n"
+"  --mode auto|inetd|systemd  how the connection arrives (default auto)\n"
+"  --max-sessions N         systemd Accept=no: sessions at once (default 50)\n"
+"  --max-per-ip N           ... and per client address (default 10)\n"
+"  --grace SECONDS          ... time to finish sessions on SIGTERM (default 30)\n"
 "  --verbose                log the SMTP dialog\n"
 "  --help, --version\n"
 "\n"
@@ -62,6 +67,7 @@ enum {
 	OPT_PATH, OPT_SPOOL_DIR, OPT_LOG, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
 	OPT_LMTP, OPT_ACCEPT_DOMAIN, OPT_ACCEPT_DOMAINS, OPT_RCPT_CHECK,
 	OPT_RCPT_CHECK_TIMEOUT, OPT_NO_CHUNKING, OPT_NO_SMTPUTF8, OPT_NO_DSN,
+	OPT_MODE, OPT_MAX_SESSIONS, OPT_MAX_PER_IP, OPT_GRACE,
 };
 
 static const struct option longopts[] = {
@@ -91,6 +97,10 @@ static const struct option longopts[] = {
 	{ "no-chunking", no_argument, NULL, OPT_NO_CHUNKING },
 	{ "no-smtputf8", no_argument, NULL, OPT_NO_SMTPUTF8 },
 	{ "no-dsn", no_argument, NULL, OPT_NO_DSN },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "max-per-ip", required_argument, NULL, OPT_MAX_PER_IP },
+	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -276,6 +286,9 @@ options_parse(struct options *o, int argc, char **argv)
 	o->log = LOG_TARGET_AUTO;
 	o->chunking = o->smtputf8 = o->dsn = true;
 	o->check_timeout = 30;
+	o->max_sessions = 50;
+	o->max_per_ip = 10;
+	o->grace = 30;
 
 	/* "+": stop at COMMAND, so its options stay its own; ":" reports a
 	 * missing argument apart from an unknown option. */
@@ -358,9 +371,11 @@ options_parse(struct options *o, int argc, char **argv)
 				o->log = LOG_TARGET_SYSLOG;
 			else if (strcmp(optarg, "stderr") == 0)
 				o->log = LOG_TARGET_STDERR;
+			else if (strcmp(optarg, "journal") == 0)
+				o->log = LOG_TARGET_JOURNAL;
 			else
-				usage_error("--log: expected syslog or stderr, "
-				    "not '%s'", optarg);
+				usage_error("--log: expected syslog, journal or "
+				    "stderr, not '%s'", optarg);
 			break;
 		case OPT_VERBOSE:
 			o->verbose = true;
@@ -390,6 +405,29 @@ options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_NO_DSN:
 			o->dsn = false;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "auto") == 0)
+				o->mode = MODE_AUTO;
+			else if (strcmp(optarg, "inetd") == 0)
+				o->mode = MODE_INETD;
+			else if (strcmp(optarg, "systemd") == 0)
+				o->mode = MODE_SYSTEMD;
+			else
+				usage_error("--mode: expected auto, inetd or "
+				    "systemd, not '%s'", optarg);
+			break;
+		case OPT_MAX_SESSIONS:
+			o->max_sessions = (unsigned)number("max-sessions",
+			    optarg, 1, 10000, false);
+			break;
+		case OPT_MAX_PER_IP:
+			o->max_per_ip = (unsigned)number("max-per-ip", optarg,
+			    1, 10000, false);
+			break;
+		case OPT_GRACE:
+			o->grace = (unsigned)number("grace", optarg, 0, 3600,
+			    false);
 			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);

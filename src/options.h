@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 enum seccomp_mode { SECCOMP_KILL, SECCOMP_LOG };
-enum log_target { LOG_TARGET_AUTO, LOG_TARGET_SYSLOG, LOG_TARGET_STDERR };
+enum log_target { LOG_TARGET_AUTO, LOG_TARGET_SYSLOG, LOG_TARGET_STDERR,
+	LOG_TARGET_JOURNAL };
+enum launch_mode { MODE_AUTO, MODE_INETD, MODE_SYSTEMD };
 
 #define MAX_ENV_OPTS 32
 #define MAX_DOMAINS 1024
@@ -30,6 +32,10 @@ struct options {
 	const char *env[MAX_ENV_OPTS];
 	unsigned nenv;
 	enum log_target log;
+	enum launch_mode mode;
+	unsigned max_sessions;		/* Accept=no mode */
+	unsigned max_per_ip;
+	unsigned grace;			/* seconds after SIGTERM */
 	bool verbose;
 	const char *spool_dir;		/* NULL: memfd */
 	const char *path;		/* PATH for the command */

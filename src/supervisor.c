@@ -197,21 +197,49 @@ on_data_begin(struct sup *s, const char *p, size_t len)
 	return reply_spool(s, &sp, s->spool);
 }
 
-/* One line per message (per recipient with rcpt >= 0). */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * One line per message (per recipient with rcpt >= 0), with the facts as
+ * journal fields too.  Everything from the client is escaped.
+ */
 static void
 log_message(struct sup *s, const struct ipc_reply *r, uint64_t size,
-    const char *note, int rcpt)
+    const char *note, int rcpt, long long started)
 {
 	char from[LIMIT_ADDR_BUF * 2], to[LIMIT_ADDR_BUF * 2];
+	char helo[LIMIT_HELO * 2], code[8], sz[24], ms[24], ex[16];
 	const char *t = s->env.rcpt[rcpt < 0 ? 0 : rcpt];
+	struct log_kv kv[8];
 
 	util_escape(from, sizeof(from), s->env.sender, strlen(s->env.sender));
 	util_escape(to, sizeof(to), t, strlen(t));
-	log_msg(r->code < 400 ? LOG_INFO : LOG_WARNING,
+	util_escape(helo, sizeof(helo), s->env.helo, strlen(s->env.helo));
+	snprintf(code, sizeof(code), "%u", r->code);
+	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
+	snprintf(ms, sizeof(ms), "%lld", now_ms() - started);
+	snprintf(ex, sizeof(ex), "%s",
+	    strncmp(note, "exit ", 5) == 0 ? note + 5 : "");
+	kv[0] = (struct log_kv){ "SMTP_QUEUE_ID", s->queue_id };
+	kv[1] = (struct log_kv){ "SMTP_HELO", helo };
+	kv[2] = (struct log_kv){ "SMTP_SENDER", from };
+	kv[3] = (struct log_kv){ "SMTP_RECIPIENT", to };
+	kv[4] = (struct log_kv){ "SMTP_STATUS", code };
+	kv[5] = (struct log_kv){ "SMTP_SIZE", sz };
+	kv[6] = (struct log_kv){ "SMTP_DELIVERY_EXIT", ex[0] ? ex : NULL };
+	kv[7] = (struct log_kv){ "SMTP_DURATION_MS", ms };
+	log_event(r->code < 400 ? LOG_INFO : LOG_WARNING, kv, 8,
 	    "queue=%s from=<%s> to=<%s>%s nrcpt=%u size=%llu status=%u "
-	    "delivery=%s reply=\"%s\"", s->queue_id, from, to,
+	    "delivery=%s duration=%sms reply=\"%s\"", s->queue_id, from, to,
 	    rcpt < 0 && s->env.nrcpt > 1 ? ",..." : "", s->env.nrcpt,
-	    (unsigned long long)size, r->code, note, r->text);
+	    (unsigned long long)size, r->code, note, ms, r->text);
 }
 
 static bool
@@ -220,6 +248,7 @@ on_data_end(struct sup *s, const char *p, size_t len)
 	struct ipc_data_end de;
 	struct ipc_reply r;
 	char note[64];
+	long long started;
 	unsigned i;
 
 	if (s->spool < 0 || !ipc_decode_data_end(p, len, &de))
@@ -232,6 +261,7 @@ on_data_end(struct sup *s, const char *p, size_t len)
 		return true;
 	}
 	deliver_spool_seal(s->spool);
+	started = now_ms();
 	if (s->dc->opts->lmtp) {
 		/* RFC 2033 4.2: a reply per recipient, each from its own
 		 * run, so one full mailbox neither bounces nor duplicates
@@ -241,7 +271,8 @@ on_data_end(struct sup *s, const char *p, size_t len)
 			    (int)i, &r, note, sizeof(note));
 			if (r.code < 400)
 				s->delivered++;
-			log_message(s, &r, de.size, note, (int)i);
+			log_message(s, &r, de.size, note, (int)i, started);
+			started = now_ms();
 			if (!reply_result(s, &r)) {
 				drop_tx(s);
 				return false;
@@ -255,7 +286,7 @@ on_data_end(struct sup *s, const char *p, size_t len)
 	    s->dc->opts->per_recipient ? 0 : -1, &r, note, sizeof(note));
 	if (r.code < 400)
 		s->delivered++;
-	log_message(s, &r, de.size, note, -1);
+	log_message(s, &r, de.size, note, -1, started);
 	drop_tx(s);
 	return reply_result(s, &r);
 }
