@@ -256,11 +256,24 @@ def test_tcpserver_vars(tmp):
 
 
 SINK = r'''
-import os, socket, subprocess, sys, json, time
+import os, socket, subprocess, sys, json, time, threading
 path, smtpipe, mode, capture = sys.argv[1:5]
 os.makedirs(os.path.dirname(path), exist_ok=True)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(path)
+got = []
+done = threading.Event()
+def reader():
+    # Read as a log daemon does, all the time: a full datagram queue
+    # would block the sender.
+    s.settimeout(0.2)
+    while not done.is_set():
+        try:
+            got.append(s.recv(65536).decode("utf-8", "replace"))
+        except socket.timeout:
+            pass
+t = threading.Thread(target=reader)
+t.start()
 env = dict(os.environ)
 env.pop("JOURNAL_STREAM", None)
 args = [smtpipe, "--hostname", "mx.test"]
@@ -275,13 +288,9 @@ p = subprocess.Popen(args + ["--", capture], stdin=subprocess.PIPE,
 p.communicate(b"EHLO c\x01lient\r\nEHLO client\r\nMAIL FROM:<a@example.org>\r\n"
               b"RCPT TO:<b@example.org>\r\nDATA\r\n"
               b"Subject: t\r\n\r\nx\r\n.\r\nQUIT\r\n", timeout=20)
-s.settimeout(1)
-got = []
-while True:
-    try:
-        got.append(s.recv(65536).decode("utf-8", "replace"))
-    except socket.timeout:
-        break
+time.sleep(0.5)
+done.set()
+t.join()
 print(json.dumps(got))
 '''
 
