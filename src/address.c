@@ -166,8 +166,11 @@ addr_utf8_len(const unsigned char *p, size_t i, size_t len)
 	unsigned char c = p[i], lo = 0x80, hi = 0xBF;
 	size_t n, k;
 
-	if (c >= 0xC2 && c <= 0xDF)
+	if (c >= 0xC2 && c <= 0xDF) {
 		n = 2;
+		if (c == 0xC2)
+			lo = 0xA0;	/* C1 controls, U+0080-U+009F */
+	}
 	else if (c >= 0xE0 && c <= 0xEF) {
 		n = 3;
 		if (c == 0xE0)

@@ -9,7 +9,8 @@
  *              4.5.2); LF -> the line was "." ended by a bare LF: not an
  *              end, deliver "." and a line end.
  *   BOL_DOT_CR CR LF "." CR seen: LF ends the data.  Anything else means
- *              the CR was bare: deliver "." CR and go on.
+ *              the CR was bare, so the line holds more than the dot and
+ *              the dot was stuffing: deliver the CR and go on.
  *   SOFT_*     the same after a bare LF, except that nothing ends the
  *              data: "." CR LF there is a line holding a dot.
  *   MID        line content, copied in runs up to the next CR or LF.
@@ -101,8 +102,9 @@ dataread_push(struct dataread *dr, const char *in, size_t len, char *out,
 			break;
 		case DR_BOL_DOT_CR:
 			if (c == '\n') {
-				/* CR LF "." CR LF: the end.  Its 5 octets are
-				 * not part of the message size. */
+				/* CR LF "." CR LF: the end.  The CR LF before
+				 * the dot ends the last line and counts; the
+				 * "." CR LF (3 octets) is not message data. */
 				dr->octets -= 3;
 				*consumed_r = i;
 				*produced_r = o;
@@ -117,9 +119,9 @@ dataread_push(struct dataread *dr, const char *in, size_t len, char *out,
 				dr->state = DR_BOL;
 				break;
 			}
-			/* "." then a bare CR. */
+			/* "." then a bare CR: more than a dot on the line,
+			 * so the dot was stuffing (RFC 5321 4.5.2). */
 			dr->saw_bare_cr = true;
-			out[o++] = '.';
 			out[o++] = '\r';
 			dr->state = c == '\r' ? DR_MID_CR : DR_MID;
 			if (c != '\r') {

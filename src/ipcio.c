@@ -8,6 +8,7 @@
 #include "ipcio.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -103,4 +104,14 @@ ipcio_recv(int sock, char *buf, size_t cap, int *fd_r)
 		return -1;
 	}
 	return n;
+}
+
+bool
+ipcio_peer_closed(int sock)
+{
+	struct pollfd pfd = { sock, POLLIN | POLLRDHUP, 0 };
+
+	if (poll(&pfd, 1, 0) < 0)
+		return true;
+	return (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
 }

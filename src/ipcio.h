@@ -5,6 +5,7 @@
 #ifndef SMTPIPE_IPCIO_H
 #define SMTPIPE_IPCIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,5 +17,8 @@ int ipcio_send(int sock, const char *p, size_t len, int fd);
  * *fd_r (or closed and refused, when fd_r is NULL).
  */
 ssize_t ipcio_recv(int sock, char *buf, size_t cap, int *fd_r);
+
+/* After a 0-length read: true when the other end has hung up. */
+bool ipcio_peer_closed(int sock);
 
 #endif

@@ -78,7 +78,7 @@ journal(int prio, const char *line, const struct log_kv *kv, size_t n)
 		    line);
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int prio, const char *fmt, va_list ap, int err, const struct log_kv *kv,
     size_t n)
 {

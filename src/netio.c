@@ -12,11 +12,13 @@
 #include "netio.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -219,6 +221,15 @@ static const struct session_ops ops = {
 	.dialog = op_dialog,
 };
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Write all pending replies, waiting at most the timeout for room. */
 static bool
 flush(struct netio *n, struct session *s)
@@ -252,6 +263,7 @@ netio_run(const struct options *o, const struct session_config *cfg,
 	static char buf[LIMIT_READBUF];
 	struct netio *n;
 	struct session *s;
+	long long deadline;
 	int rc = 0;
 
 	n = calloc(1, sizeof(*n));
@@ -266,15 +278,25 @@ netio_run(const struct options *o, const struct session_config *cfg,
 	if (s == NULL)
 		return 75;
 	session_greet(s);
+	deadline = now_ms() + (long long)o->timeout * 1000;
 	for (;;) {
 		struct pollfd pfd = { in, POLLIN, 0 };
 		size_t used = 0;
 		ssize_t len;
+		long long left;
 		int pr;
 
 		if (!flush(n, s))
 			break;
-		pr = poll(&pfd, 1, (int)o->timeout * 1000);
+		/*
+		 * RFC 5321 4.5.3.2: the timeout runs per data block inside
+		 * DATA and BDAT, but for a command it covers the whole line,
+		 * so a client trickling one byte at a time cannot hold the
+		 * session open for ever (RFC 5321 4.5.3.2.7).
+		 */
+		left = deadline - now_ms();
+		pr = left <= 0 ? 0 : poll(&pfd, 1, left > INT_MAX ? INT_MAX :
+		    (int)left);
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr == 0) {
@@ -301,6 +323,8 @@ netio_run(const struct options *o, const struct session_config *cfg,
 			if (st == SESSION_FLUSH && !flush(n, s))
 				goto out;
 		}
+		if (session_in_data(s) || !session_partial_command(s))
+			deadline = now_ms() + (long long)o->timeout * 1000;
 	}
 	goto out;
 done:

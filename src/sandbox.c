@@ -73,6 +73,7 @@ bool
 sandbox_apply(enum seccomp_mode mode, int fd)
 {
 	struct rlimit zero = { 0, 0 };
+	struct scmp_arg_cmp noexec, self;
 	struct sigaction sa;
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -103,14 +104,22 @@ sandbox_apply(enum seccomp_mode mode, int fd)
 	}
 	/* Anonymous memory, never executable: a parsing bug must not get
 	 * to map code. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) != 0)
+	noexec.arg = 2;
+	noexec.op = SCMP_CMP_MASKED_EQ;
+	noexec.datum_a = PROT_EXEC;
+	noexec.datum_b = 0;
+	if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    &noexec) != 0 ||
+	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+	    &noexec) != 0)
 		goto out;
 	/* Signals only to ourselves (the SIGSYS handler). */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid())) != 0)
+	self.arg = 0;
+	self.op = SCMP_CMP_EQ;
+	self.datum_a = (scmp_datum_t)getpid();
+	self.datum_b = 0;
+	if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    &self) != 0)
 		goto out;
 	rc = seccomp_load(ctx);
 out:

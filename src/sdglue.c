@@ -43,13 +43,15 @@ sdglue_listen_fds(void)
 	char *end;
 	long n;
 
+	/* Nothing passed (inetd and friends): do not even load the library. */
+	pid = getenv("LISTEN_PID");
+	fds = getenv("LISTEN_FDS");
+	if (pid == NULL || fds == NULL)
+		return 0;
 	if (sdglue_load() && p_listen_fds != NULL)
 		return p_listen_fds(1);
 	/* The protocol by hand: only fds meant for this very process. */
-	pid = getenv("LISTEN_PID");
-	fds = getenv("LISTEN_FDS");
-	if (pid == NULL || fds == NULL || strtol(pid, &end, 10) != getpid() ||
-	    *end != '\0')
+	if (strtol(pid, &end, 10) != getpid() || *end != '\0')
 		return 0;
 	n = strtol(fds, &end, 10);
 	unsetenv("LISTEN_PID");

@@ -64,6 +64,7 @@ struct session {
 	uint64_t chunk_left;
 	uint64_t bdat_octets;
 	enum state chunk_prev;	/* the state to go back to after a chunk */
+	unsigned chunk_replies;	/* how often to say chunk_refusal */
 	struct smtp_reply *replies;	/* max_rcpt entries, for LMTP */
 	size_t spool_len;
 	char spool[SPOOLBUF_SIZE];
@@ -162,11 +163,15 @@ tx_clear(struct session *s)
 	s->chunk_cr = false;
 }
 
-/* Forget the transaction; tell the supervisor when it knew of one. */
+/* Forget the transaction; tell the supervisor when it knew of one (a
+ * BDAT transaction has a spool open: drop it as unfinished data). */
 static void
 tx_reset(struct session *s)
 {
-	if (s->state == ST_MAIL || s->state == ST_RCPT)
+	if (s->bdat)
+		s->ops->data_end(s->ctx, false, "transaction reset during BDAT",
+		    s->bdat_octets, s->replies, 0);
+	else if (s->state == ST_MAIL || s->state == ST_RCPT)
 		s->ops->reset(s->ctx);
 	tx_clear(s);
 }
@@ -753,14 +758,20 @@ cmd_bdat(struct session *s, const char *arg, size_t len)
 	s->chunk_left = size;
 	s->chunk_last = last;
 	s->chunk_refusal = NULL;
+	s->chunk_replies = 1;
 	if (s->state != ST_RCPT) {
-		s->chunk_refusal = s->state == ST_MAIL ? R_NEED_RCPT :
-		    s->state == ST_GREETED ? R_NEED_HELO : R_NEED_MAIL;
+		s->chunk_refusal = s->state == ST_MAIL ?
+		    "503 5.5.1 Need RCPT before BDAT" :
+		    s->state == ST_GREETED ? R_NEED_HELO :
+		    "503 5.5.1 Need MAIL and RCPT before BDAT";
 		s->errors++;
 	} else if (size > s->cfg.max_size - s->bdat_octets) {
 		/* RFC 3030 2: read the chunk, then 552; the transaction
-		 * is over. */
+		 * is over.  On the last chunk, LMTP owes a reply per
+		 * recipient (RFC 2033 4.2). */
 		s->chunk_refusal = R_MSG_TOO_BIG;
+		if (last && s->cfg.lmtp)
+			s->chunk_replies = s->env.nrcpt;
 		if (s->bdat) {
 			s->ops->data_end(s->ctx, false, "message too big",
 			    s->bdat_octets, s->replies, 0);
@@ -797,7 +808,10 @@ chunk_done(struct session *s)
 
 	s->state = s->chunk_prev;
 	if (s->chunk_refusal != NULL) {
-		reply(s, s->chunk_refusal);
+		unsigned i;
+
+		for (i = 0; i < s->chunk_replies; i++)
+			reply(s, s->chunk_refusal);
 		s->chunk_refusal = NULL;
 		return;
 	}
@@ -1213,5 +1227,11 @@ session_written(struct session *s, size_t n)
 bool
 session_in_data(const struct session *s)
 {
-	return s->state == ST_DATA;
+	return s->state == ST_DATA || s->state == ST_CHUNK;
+}
+
+bool
+session_partial_command(const struct session *s)
+{
+	return linereader_pending(&s->lr);
 }

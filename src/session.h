@@ -90,7 +90,9 @@ void session_timeout(struct session *s);
 /* Pending output; the caller writes it and then calls session_written. */
 const char *session_output(const struct session *s, size_t *len_r);
 void session_written(struct session *s, size_t n);
-/* True while a message is being received (DATA phase). */
+/* True while a message is being received (DATA, a BDAT chunk). */
 bool session_in_data(const struct session *s);
+/* True while part of a command line has arrived but not its CR LF. */
+bool session_partial_command(const struct session *s);
 
 #endif

@@ -369,6 +369,14 @@ supervisor_run(const struct deliver_ctx *dc, int sock, pid_t session)
 
 		n = ipcio_recv(sock, s.rec, IPC_MAX_RECORD + IPC_HDR + 1,
 		    NULL);
+		/* SOCK_SEQPACKET: 0 is the end, or an empty packet, which
+		 * no honest session sends; only a hang-up is the end. */
+		if (n == 0 && !ipcio_peer_closed(sock)) {
+			log_msg(LOG_ERR, "empty record from the session "
+			    "process; ending the session");
+			bad = true;
+			break;
+		}
 		if (n == 0)
 			break;
 		if (n < 0) {

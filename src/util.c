@@ -159,7 +159,10 @@ util_utf8_valid(const char *p, size_t len)
 				return false;
 			cp = cp << 6 | (s[i + k] & 0x3f);
 		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		/* C1 controls (U+0080-U+009F) have no place in an address
+		 * or a header either. */
+		if (cp < 0xa0 || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) ||
 		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
 		i += n + 1;
@@ -193,7 +196,8 @@ util_xtext_decode(const char *p, size_t len, char *out, size_t cap)
 				return false;
 			c = (unsigned char)(h << 4 | l);
 			i += 2;
-			if (c < 0x20 || c == 0x7f)
+			/* RFC 3461 4: decoded values are US-ASCII. */
+			if (c < 0x20 || c >= 0x7f)
 				return false;
 		} else if (c < 33 || c > 126 || c == '=') {
 			return false;

@@ -45,7 +45,7 @@ bool util_utf8_valid(const char *p, size_t len);
  * RFC 3461 4: xtext = *( xchar / hexchar ); xchar is ASCII 33-126 but
  * "+" and "="; hexchar is "+" and two upper-case hex digits.  Decodes
  * into out (cap includes the NUL); false when malformed, too long, or
- * when a decoded octet is a control character (the value goes into an
+ * when a decoded octet is a control or non-ASCII octet (the value goes into an
  * environment variable, one per line).
  */
 bool util_xtext_decode(const char *p, size_t len, char *out, size_t cap);

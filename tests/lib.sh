@@ -99,7 +99,9 @@ s.close()
 }
 
 start_bg() {
-	"$@" &
+	# A session of its own: a launcher that signals its process group
+	# (timeout(1) does) must never reach the test shell.
+	setsid "$@" &
 	BG_PID=$!
 	_lib_pids="$_lib_pids $BG_PID"
 }
@@ -142,11 +144,17 @@ wait_port() {
 stop_pid() {
 	_lib_target=$1
 	kill "$_lib_target" 2>/dev/null
-	( sleep 5; kill -9 "$_lib_target" 2>/dev/null ) >/dev/null 2>&1 &
-	_lib_watchdog=$!
+	# Poll rather than start a watchdog subshell: a subshell killed
+	# before it could drop our traps would run the EXIT cleanup and
+	# remove $TMP under the running test.  A zombie counts as gone.
+	_lib_i=0
+	while [ "$_lib_i" -lt 50 ] && kill -0 "$_lib_target" 2>/dev/null &&
+		[ "$(awk '{print $3}' "/proc/$_lib_target/stat" 2>/dev/null)" != Z ]; do
+		sleep 0.1
+		_lib_i=$((_lib_i + 1))
+	done
+	kill -9 "$_lib_target" 2>/dev/null
 	wait "$_lib_target" 2>/dev/null
-	kill "$_lib_watchdog" 2>/dev/null
-	wait "$_lib_watchdog" 2>/dev/null
 	_lib_rest=
 	for _lib_p in $_lib_pids; do
 		[ "$_lib_p" = "$_lib_target" ] || _lib_rest="$_lib_rest $_lib_p"
