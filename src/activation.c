@@ -8,8 +8,8 @@
 #include "activation.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +145,65 @@ activation_detect(enum launch_mode mode)
 	return LAUNCH_ERROR;
 }
 
+/*
+ * The FQDN for a short host name from /etc/hosts, read directly: the
+ * resolver (NSS) would load its modules into every session, and a session
+ * starts per connection.  The first dotted name on a line that also
+ * carries the short name is the answer, as hostname -f would find it.
+ */
+static bool
+fqdn_from_hosts(const char *shortname, char *buf, size_t len)
+{
+	char line[1024];
+	FILE *f = fopen("/etc/hosts", "re");
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		const char *dotted = NULL;
+		size_t i = 0, field = 0, sl = strlen(shortname);
+		bool has_short = false;
+
+		line[strcspn(line, "#")] = '\0';
+		while (line[i] != '\0') {
+			size_t a, b;
+
+			while (line[i] == ' ' || line[i] == '\t' ||
+			    line[i] == '\r' || line[i] == '\n')
+				i++;
+			a = i;
+			while (line[i] != '\0' && line[i] != ' ' &&
+			    line[i] != '\t' && line[i] != '\r' &&
+			    line[i] != '\n')
+				i++;
+			b = i;
+			if (a == b)
+				break;
+			if (line[i] != '\0')
+				line[i++] = '\0';
+			/* Field 0 is the address; then names. */
+			if (field++ == 0)
+				continue;
+			if (b - a == sl && memcmp(line + a, shortname, sl) == 0)
+				has_short = true;
+			else if (dotted == NULL && b - a > sl &&
+			    memcmp(line + a, shortname, sl) == 0 &&
+			    line[a + sl] == '.')
+				dotted = line + a;
+		}
+		if (has_short && dotted != NULL) {
+			snprintf(buf, len, "%s", dotted);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 void
 activation_hostname(char *buf, size_t len)
 {
-	struct addrinfo hints, *res = NULL;
 	struct utsname u;
 
 	if (uname(&u) != 0)
@@ -156,14 +211,7 @@ activation_hostname(char *buf, size_t len)
 	snprintf(buf, len, "%s", u.nodename);
 	if (strchr(buf, '.') != NULL)
 		return;
-	/* A short name: ask the resolver (usually /etc/hosts) for the
-	 * canonical one.  --hostname skips this look-up. */
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_CANONNAME;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(u.nodename, NULL, &hints, &res) == 0 && res != NULL &&
-	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.'))
-		snprintf(buf, len, "%s", res->ai_canonname);
-	if (res != NULL)
-		freeaddrinfo(res);
+	/* A short name: its FQDN from /etc/hosts, if it is there.
+	 * --hostname skips even this. */
+	(void)fqdn_from_hosts(u.nodename, buf, len);
 }

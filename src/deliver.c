@@ -38,13 +38,43 @@ deliver_spool_create(const struct deliver_ctx *dc)
 	return memfd_create("smtpipe-spool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 }
 
-void
-deliver_spool_seal(int fd)
+int
+deliver_spool_seal(const struct deliver_ctx *dc, int fd)
 {
-	/* After this a compromised session can no longer change what the
-	 * command reads (it holds no writable mapping, so this succeeds). */
-	(void)fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
-	    F_SEAL_SHRINK | F_SEAL_SEAL);
+	int copy;
+	off_t off = 0;
+	struct stat st;
+
+	if (dc->opts->spool_dir == NULL) {
+		/* After this a compromised session can no longer change
+		 * what the command reads.  It can hold no shared mapping
+		 * (the sandbox forbids MAP_SHARED), so failure means
+		 * tampering: refuse. */
+		if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+		    F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
+			return -1;
+		return dup(fd);
+	}
+	/*
+	 * A file in --spool-dir cannot be sealed, and the session process
+	 * may still hold a descriptor to it: deliver a private copy.
+	 */
+	if (fstat(fd, &st) != 0)
+		return -1;
+	copy = open(dc->opts->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600);
+	if (copy < 0)
+		return -1;
+	while (off < st.st_size) {
+		ssize_t n = copy_file_range(fd, &off, copy, NULL,
+		    (size_t)(st.st_size - off), 0);
+
+		if (n <= 0) {
+			close(copy);
+			return -1;
+		}
+	}
+	return copy;
 }
 
 static int
@@ -103,7 +133,9 @@ deliver_write_received(const struct deliver_ctx *dc, int fd,
 	    "id %s", helo, dc->peer->host, dc->peer->host[0] ? " " : "",
 	    dc->peer->literal[0] ? dc->peer->literal : dc->peer->addr, nl,
 	    dc->hostname, env->protocol, queue_id);
-	if (env->nrcpt == 1)
+	/* "for" only when the address cannot be misread inside the header
+	 * (a quoted local part may hold "; date" or parentheses). */
+	if (env->nrcpt == 1 && strpbrk(env->rcpt[0], "\"\\;()<>,") == NULL)
 		obuf_addf(&b, "%s\tfor <%s>", nl, env->rcpt[0]);
 	if (!obuf_addf(&b, "; %s%s", date, nl))
 		return ENOBUFS;
@@ -332,6 +364,35 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The delivery or check running now (its process group), for SIGTERM. */
+static volatile sig_atomic_t running_pgid;
+
+/*
+ * SIGTERM to the supervisor (systemd stopping, the Accept=no grace period
+ * running out): a command we started must not finish a delivery the
+ * client will never hear about, or the client retries and the message
+ * arrives twice.  Kill it with its process group, then go.
+ */
+static void
+on_sigterm(int sig)
+{
+	(void)sig;
+	if (running_pgid > 0)
+		kill(-(pid_t)running_pgid, SIGKILL);
+	_exit(75);
+}
+
+void
+deliver_init_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigterm;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Fork, exec, collect output and status, map them to a reply. */
 static void
 run_command(const struct deliver_ctx *dc, const struct run *run,
@@ -358,6 +419,10 @@ run_command(const struct deliver_ctx *dc, const struct run *run,
 	}
 	if (pid == 0)
 		child(dc, run, outp[1], errp[1]);
+	/* The child makes itself a group leader; do it from here too so
+	 * the group exists before anyone could need to kill it. */
+	(void)setpgid(pid, pid);
+	running_pgid = pid;
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
@@ -365,6 +430,7 @@ run_command(const struct deliver_ctx *dc, const struct run *run,
 		errno = exec_err;
 		log_errno(LOG_ERR, "cannot run %s", run->tmpl[0]);
 		waitpid(pid, &status, 0);
+		running_pgid = 0;
 		goto not_started;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -423,6 +489,7 @@ run_command(const struct deliver_ctx *dc, const struct run *run,
 			exited = true;
 	}
 	waitpid(pid, &status, 0);
+	running_pgid = 0;
 	/* Whatever it printed just before it exited, for its first line. */
 	if (out_open && outlen < sizeof(out) &&
 	    fcntl(outp[0], F_SETFL, O_NONBLOCK) == 0) {

@@ -16,6 +16,9 @@ struct deliver_ctx {
 	const char *home;		/* HOME for the command */
 };
 
+/* SIGTERM handling for the supervisor (see deliver.c). */
+void deliver_init_signals(void);
+
 /* A new, empty spool file: a sealable memfd, or an unlinked file in
  * --spool-dir.  Returns an fd or -1 (errno set). */
 int deliver_spool_create(const struct deliver_ctx *dc);
@@ -25,8 +28,12 @@ int deliver_spool_create(const struct deliver_ctx *dc);
 int deliver_write_received(const struct deliver_ctx *dc, int fd,
     const struct envelope *env, const char *queue_id);
 
-/* Make the spool read-only for good (memfd seals) before delivery. */
-void deliver_spool_seal(int fd);
+/*
+ * Make the spool read-only for good before delivery: seal the memfd, or
+ * copy a --spool-dir file the session might still write to.  Returns the
+ * descriptor to deliver from (the caller closes it), or -1.
+ */
+int deliver_spool_seal(const struct deliver_ctx *dc, int fd);
 
 /*
  * Run the command on the finished spool.  In per-recipient mode (and

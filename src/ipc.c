@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "address.h"
+
 /* ------------------------------------------------------------ encoding */
 
 struct enc {
@@ -277,13 +279,32 @@ ipc_decode_header(const char *p, size_t len, const char **payload_r,
 	return (enum ipc_type)type;
 }
 
+/*
+ * An address must be one the session's parser would have produced: we
+ * parse it again (the parser is pure and bounded), so a subverted session
+ * cannot slip in "a@b, c@d", a bare "root" or anything else the grammar
+ * does not allow, let alone a leading '-'.
+ */
 static bool
-addr_ok(const char *a, bool may_be_empty)
+addr_ok(const char *a, bool sender, bool utf8)
 {
-	if (a[0] == '\0')
-		return may_be_empty;
-	/* Never something a delivery command could take for an option. */
-	return a[0] != '-';
+	char buf[LIMIT_ADDR_BUF + 2];
+	struct smtp_path path;
+	const char *rest;
+	size_t n = strlen(a), restlen;
+
+	if (n == 0)
+		return sender;
+	if (n >= LIMIT_ADDR_BUF)
+		return false;
+	buf[0] = '<';
+	memcpy(buf + 1, a, n);
+	buf[n + 1] = '>';
+	if (address_parse_path(buf, n + 2, (sender ? 0 :
+	    ADDR_F_ALLOW_POSTMASTER) | (utf8 ? ADDR_F_UTF8 : 0), &path, &rest,
+	    &restlen) != ADDR_OK)
+		return false;
+	return restlen == 0 && path.len == n && memcmp(path.addr, a, n) == 0;
 }
 
 static bool
@@ -324,7 +345,7 @@ ipc_decode_mail(const char *p, size_t len, struct envelope *env)
 	dec_str(&d, env->dsn_envid, sizeof(env->dsn_envid), CH_ADDR);
 	if (!dec_done(&d) || utf8 > 1 || body > BODY_BINARYMIME ||
 	    env->helo[0] == '\0' || !word_ok(env->protocol) ||
-	    !addr_ok(env->sender, true) || (env->dsn_ret[0] != '\0' &&
+	    !addr_ok(env->sender, true, utf8 == 1) || (env->dsn_ret[0] != '\0' &&
 	    strcmp(env->dsn_ret, "FULL") != 0 &&
 	    strcmp(env->dsn_ret, "HDRS") != 0)) {
 		envelope_reset(env);
@@ -356,7 +377,7 @@ ipc_decode_rcpt(const char *p, size_t len, struct envelope *env)
 	dec_str(&d, env->rcpt[i], sizeof(env->rcpt[i]), cls);
 	dec_str(&d, env->dsn_notify[i], sizeof(env->dsn_notify[i]), CH_TOKEN);
 	dec_str(&d, env->dsn_orcpt[i], sizeof(env->dsn_orcpt[i]), cls);
-	return dec_done(&d) && addr_ok(env->rcpt[i], false) &&
+	return dec_done(&d) && addr_ok(env->rcpt[i], false, env->smtputf8) &&
 	    notify_ok(env->dsn_notify[i]);
 }
 

@@ -45,10 +45,39 @@ struct ids {
 	bool set;
 };
 
+/*
+ * The session user from /etc/passwd, read directly: getpwnam would load
+ * the NSS modules into every session, one per connection.  A user that
+ * lives only in another NSS source falls back to getpwnam.
+ */
+static bool
+lookup_file(const char *name, struct ids *ids)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && (pw = fgetpwent(f)) != NULL) {
+		if (strcmp(pw->pw_name, name) == 0) {
+			ids->uid = pw->pw_uid;
+			ids->gid = pw->pw_gid;
+			ids->set = found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static bool
 lookup(const char *name, struct ids *ids, char *home, size_t homelen)
 {
-	struct passwd *pw = getpwnam(name);
+	struct passwd *pw;
+
+	if (home == NULL && lookup_file(name, ids))
+		return true;
+	pw = getpwnam(name);
 
 	if (pw == NULL)
 		return false;
@@ -94,8 +123,15 @@ session_child(const struct options *o, const struct session_config *cfg,
 	signal(SIGPIPE, SIG_IGN);
 	/* A full spool file system shows up as EFBIG/ENOSPC, not a kill. */
 	signal(SIGXFSZ, SIG_IGN);
-	/* Time zone data is read now: the sandbox will not open files. */
-	tzset();
+	/* Nothing in here formats dates (the supervisor writes the
+	 * Received header), so no time zone data is needed. */
+	/*
+	 * Non-blocking client fds: a client that stops reading must meet
+	 * the --timeout in poll(), not hang the session in write() for
+	 * ever (fcntl is not in the sandbox, so now).
+	 */
+	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	(void)fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 	if (sess->set && !drop(sess, o->session_user, false))
 		_exit(EX_OSERR);
 	if (!sandbox_apply(o->seccomp, SUP_FD))
@@ -222,6 +258,7 @@ main(int argc, char **argv)
 		session_child(&o, &cfg, sp[1], &sess);
 	}
 	close(sp[1]);
+	deliver_init_signals();
 	/* The supervisor never touches the client: its fds go to null. */
 	null_fd(0, O_RDONLY);
 	null_fd(1, O_WRONLY);

@@ -97,7 +97,10 @@ op_rcpt(void *ctx, const struct envelope *env, unsigned i,
 		temp_fail(r);
 		return;
 	}
-	(void)recv_result(n, r);
+	/* Without a recipient policy the supervisor accepts every
+	 * recipient and sends no answer: no round trip per RCPT. */
+	if (n->o->ndomains > 0 || n->o->check_argc > 0)
+		(void)recv_result(n, r);
 }
 
 static void

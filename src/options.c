@@ -244,6 +244,20 @@ options_domain_accepted(const struct options *o, const char *addr)
 	return false;
 }
 
+bool
+options_routing(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *p;
+
+	if (at == NULL)
+		return false;
+	for (p = addr; p < at; p++)
+		if (*p == '%' || *p == '!' || *p == '@')
+			return true;
+	return false;
+}
+
 static void
 split_check(struct options *o, char *arg)
 {

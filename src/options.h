@@ -54,6 +54,8 @@ struct options {
 	int argc;
 };
 
+/* The local part asks for routing elsewhere ('%', '!', '@'). */
+bool options_routing(const char *addr);
 /* The domain of an address matches --accept-domain (or no list). */
 bool options_domain_accepted(const struct options *o, const char *addr);
 

@@ -43,7 +43,7 @@ static const char *const allowed[] = {
 static int
 build(uint32_t def, const char *name)
 {
-	struct scmp_arg_cmp noexec;
+	struct scmp_arg_cmp noexec, private[2];
 	scmp_filter_ctx ctx;
 	unsigned char buf[65536];
 	FILE *tmp;
@@ -61,14 +61,23 @@ build(uint32_t def, const char *name)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) != 0 && nr >= 0)
 			return -1;
 	}
-	/* Anonymous memory, never executable: a parsing bug must not get to
-	 * map code. */
+	/*
+	 * Memory that is never executable (a parsing bug must not get to map
+	 * code) and never shared: a MAP_SHARED mapping of the spool would let
+	 * the process change the message after the data ended, and would
+	 * stop the supervisor from sealing it.
+	 */
 	noexec.arg = 2;
 	noexec.op = SCMP_CMP_MASKED_EQ;
 	noexec.datum_a = PROT_EXEC;
 	noexec.datum_b = 0;
-	if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    &noexec) != 0 ||
+	private[0] = noexec;
+	private[1].arg = 3;
+	private[1].op = SCMP_CMP_MASKED_EQ;
+	private[1].datum_a = MAP_SHARED;	/* MAP_SHARED_VALIDATE has it too */
+	private[1].datum_b = 0;
+	if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
+	    private) != 0 ||
 	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 	    &noexec) != 0)
 		return -1;

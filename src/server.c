@@ -134,7 +134,16 @@ server_run(const struct options *o, int lfd, const char *hostname)
 			timeout = (int)(stop_at - time(NULL)) * 1000;
 			if (timeout <= 0) {
 				log_msg(LOG_WARNING, "grace period over: "
-				    "killing %u session(s)", n);
+				    "ending %u session(s)", n);
+				/* SIGTERM first: each supervisor kills its
+				 * running delivery command (in a process group
+				 * of its own) before it goes. */
+				for (i = 0; i < n; i++)
+					kill(-kids[i].pid, SIGTERM);
+				for (i = 0; i < 20 && n > 0; i++) {
+					usleep(50000);
+					n = reap(kids, n);
+				}
 				for (i = 0; i < n; i++)
 					kill(-kids[i].pid, SIGKILL);
 				while (n > 0 && waitpid(-1, NULL, 0) > 0)

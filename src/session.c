@@ -72,10 +72,11 @@ struct session {
 	/* Pending replies: flushed at LIMIT_WRITEBUF, with room above that
 	 * for the longest burst one command can cause (LMTP: a reply per
 	 * recipient). */
-	char outbuf[LIMIT_WRITEBUF + LIMIT_RCPT_MAX * 128];
+	char outbuf[LIMIT_WRITEBUF + LIMIT_RCPT_MAX * (LIMIT_CMD_REPLY + 48)];
 };
 
 static void chunk_done(struct session *s);
+static void tx_reset(struct session *s);
 static void spool_flush(struct session *s);
 
 /* ------------------------------------------------------------ replies */
@@ -145,6 +146,8 @@ reply_error(struct session *s, const char *text)
 	reply(s, text);
 	if (++s->errors >= s->cfg.max_errors && s->cfg.max_errors > 0) {
 		replyf(s, R_TOO_MANY_ERRORS, s->cfg.hostname);
+		if (s->state != ST_DATA && s->state != ST_CHUNK)
+			tx_reset(s);
 		s->state = ST_CLOSED;
 	}
 }
@@ -940,6 +943,8 @@ cmd_quit(struct session *s, const char *arg, size_t len)
 		return;
 	}
 	replyf(s, R_BYE, s->cfg.hostname);
+	/* A BDAT transaction still open is dropped, not left hanging. */
+	tx_reset(s);
 	s->state = ST_CLOSED;
 }
 

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ struct sup {
 	int sock;
 	bool in_tx;			/* MAIL seen */
 	int spool;			/* -1 outside the data phase */
+	uint64_t header_len;		/* our Received header in the spool */
 	char queue_id[LIMIT_QUEUE_ID];
 	struct envelope env;
 	unsigned messages;
@@ -111,7 +113,14 @@ drop_tx(struct sup *s)
 static bool
 on_mail(struct sup *s, const char *p, size_t len)
 {
+	const struct options *o = s->dc->opts;
+
 	if (s->spool >= 0 || !ipc_decode_mail(p, len, &s->env))
+		return false;
+	/* What was not offered cannot have been used. */
+	if ((s->env.smtputf8 && !o->smtputf8) || (!o->dsn &&
+	    (s->env.dsn_ret[0] != '\0' || s->env.dsn_envid[0] != '\0')) ||
+	    (s->env.body == BODY_BINARYMIME && !o->chunking))
 		return false;
 	s->in_tx = true;
 	new_queue_id(s->queue_id, sizeof(s->queue_id));
@@ -138,6 +147,9 @@ on_rcpt(struct sup *s, const char *p, size_t len)
 
 	if (!s->in_tx || s->spool >= 0 || !ipc_decode_rcpt(p, len, &s->env))
 		return false;
+	if (!o->dsn && (s->env.dsn_notify[i][0] != '\0' ||
+	    s->env.dsn_orcpt[i][0] != '\0'))
+		return false;
 	/* The session enforces one recipient per SMTP transaction in
 	 * per-recipient mode; a second one means it was subverted. */
 	if (o->per_recipient && !o->lmtp && i >= 1)
@@ -147,6 +159,13 @@ on_rcpt(struct sup *s, const char *p, size_t len)
 	if (!options_domain_accepted(o, s->env.rcpt[i])) {
 		r.code = 550;
 		snprintf(r.text, sizeof(r.text), "5.7.1 Relaying denied");
+	} else if (o->ndomains > 0 && options_routing(s->env.rcpt[i])) {
+		/* user%other@ours, "user@other"@ours, host!user@ours: a
+		 * local MTA behind us may route these elsewhere (Postfix's
+		 * allow_untrusted_routing = no). */
+		r.code = 550;
+		snprintf(r.text, sizeof(r.text),
+		    "5.7.1 Sender-specified routing is not allowed");
 	} else if (o->check_argc > 0) {
 		char note[64];
 
@@ -159,6 +178,9 @@ on_rcpt(struct sup *s, const char *p, size_t len)
 		log_msg(LOG_INFO, "queue=%s to=<%s> refused: %u %s",
 		    s->queue_id, util_escape(esc, sizeof(esc), s->env.rcpt[i],
 		    strlen(s->env.rcpt[i])), r.code, r.text);
+	/* No policy, no answer: the session does not wait for one. */
+	if (o->ndomains == 0 && o->check_argc == 0)
+		return true;
 	return reply_result(s, &r);
 }
 
@@ -192,6 +214,7 @@ on_data_begin(struct sup *s, const char *p, size_t len)
 		    "4.3.1 Insufficient system storage");
 		return reply_spool(s, &sp, -1);
 	}
+	s->header_len = (uint64_t)lseek(s->spool, 0, SEEK_CUR);
 	sp.ok = true;
 	snprintf(sp.queue_id, sizeof(sp.queue_id), "%s", s->queue_id);
 	return reply_spool(s, &sp, s->spool);
@@ -247,9 +270,11 @@ on_data_end(struct sup *s, const char *p, size_t len)
 {
 	struct ipc_data_end de;
 	struct ipc_reply r;
+	struct stat st;
 	char note[64];
 	long long started;
 	unsigned i;
+	int fd;
 
 	if (s->spool < 0 || !ipc_decode_data_end(p, len, &de))
 		return false;
@@ -260,7 +285,28 @@ on_data_end(struct sup *s, const char *p, size_t len)
 		drop_tx(s);
 		return true;
 	}
-	deliver_spool_seal(s->spool);
+	/* From here the session process can no longer touch the message. */
+	fd = deliver_spool_seal(s->dc, s->spool);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		log_errno(LOG_ERR, "queue=%s cannot seal the spool; not "
+		    "delivering", s->queue_id);
+		if (fd >= 0)
+			close(fd);
+		drop_tx(s);
+		return false;
+	}
+	/* A compromised session could write past --max-size: the limit is
+	 * checked here too (CR LF delivery of bare LFs may double it). */
+	if ((uint64_t)st.st_size > s->header_len + 2 * s->dc->opts->max_size) {
+		log_msg(LOG_ERR, "queue=%s spool of %lld octets is over the "
+		    "size limit; not delivering", s->queue_id,
+		    (long long)st.st_size);
+		close(fd);
+		drop_tx(s);
+		return false;
+	}
+	close(s->spool);
+	s->spool = fd;
 	started = now_ms();
 	if (s->dc->opts->lmtp) {
 		/* RFC 2033 4.2: a reply per recipient, each from its own
@@ -299,7 +345,9 @@ on_log(struct sup *s, const char *p, size_t len)
 	(void)s;
 	if (!ipc_decode_log(p, len, &lg))
 		return false;
-	log_msg((int)lg.prio, "%s", lg.text);
+	/* The session only logs the --verbose dialog; whatever it asks,
+	 * it gets no say in the priority (no LOG_EMERG from an attacker). */
+	log_msg(LOG_INFO, "session: %s", lg.text);
 	return true;
 }
 

@@ -228,6 +228,83 @@ def test_accept_no(tmp):
         stop(p)
 
 
+def test_grace_kills_delivery(tmp):
+    """SIGTERM: after --grace, a running delivery command is killed with
+    its process group, so it cannot finish a delivery the client never
+    heard about (the client would retry: a duplicate)."""
+    marker = os.path.join(tmp, "late-delivery")
+    hang = os.path.join(tmp, "hang.sh")
+    with open(hang, "w") as f:
+        f.write("#!/bin/sh\ncat >/dev/null\nsleep 4\ntouch %s\n" % marker)
+    os.chmod(hang, 0o755)
+    port = free_port()
+    log = open(os.path.join(tmp, "grace.log"), "ab")
+    p = subprocess.Popen(["systemd-socket-activate", "-l",
+                          "127.0.0.1:%d" % port, SMTPIPE, "--hostname",
+                          "mx.test", "--log", "stderr", "--grace", "1",
+                          "--", hang], stdout=log, stderr=log,
+                         stdin=subprocess.DEVNULL)
+    try:
+        wait_listen(port)
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
+        c.recv(200)
+        c.sendall(b"HELO c\r\nMAIL FROM:<a@example.org>\r\n"
+                  b"RCPT TO:<b@example.org>\r\nDATA\r\n")
+        time.sleep(0.3)
+        c.recv(4096)
+        c.sendall(b"Subject: x\r\n\r\nbody\r\n.\r\n")
+        time.sleep(0.5)          # the command is now sleeping
+        t0 = time.time()
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(10)
+        except subprocess.TimeoutExpired:
+            rc = None
+        took = time.time() - t0
+        c.close()
+        time.sleep(4.5)          # past the command's own sleep
+        check("grace: the listener exits after --grace (about 1s)",
+              rc == 0 and took < 4, (rc, took))
+        check("grace: the running delivery was killed, not finished",
+              not os.path.exists(marker))
+    finally:
+        stop(p)
+
+
+def test_slow_reader():
+    """A client that sends but never reads: the session must not hang
+    in write() past --timeout."""
+    cli, srv = socket.socketpair()
+    cli.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    p = subprocess.Popen([SMTPIPE, "--hostname", "mx.test", "--timeout",
+                          "2", "--", "/bin/true"], stdin=srv, stdout=srv,
+                         stderr=subprocess.DEVNULL)
+    srv.close()
+    cli.setblocking(False)
+    data = b"NOOP\r\n" * 200000
+    t0 = time.time()
+    sent = 0
+    while sent < len(data) and time.time() - t0 < 8 and p.poll() is None:
+        try:
+            sent += cli.send(data[sent:sent + 65536])
+        except BlockingIOError:
+            time.sleep(0.05)
+        except OSError:
+            break
+    try:
+        p.wait(max(0.1, 10 - (time.time() - t0)))
+    except subprocess.TimeoutExpired:
+        pass
+    took = time.time() - t0
+    alive = p.poll() is None
+    if alive:
+        p.kill()
+        p.wait()
+    cli.close()
+    check("a client that never reads is dropped after --timeout",
+          not alive and took < 9, (alive, took))
+
+
 def test_mode_systemd_without_socket():
     r = subprocess.run([SMTPIPE, "--mode", "systemd", "--log", "stderr",
                         "--", "/bin/true"], stdin=subprocess.DEVNULL,
@@ -407,6 +484,8 @@ def main():
         test_accept_listen_fds(tmp)
         test_ipv6(tmp)
         test_accept_no(tmp)
+        test_grace_kills_delivery(tmp)
+        test_slow_reader()
         test_mode_systemd_without_socket()
         test_tcpserver_vars(tmp)
         test_journal(tmp)
