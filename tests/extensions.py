@@ -895,6 +895,40 @@ def _(t):
        "SMTP_DSN_ORCPT")
 
 
+@test("--accept-domain: sender-specified routing refused (%, !, quoted @)")
+def _(t):
+    s = t.session(opts=["--accept-domain", "example.org"])
+    s.ehlo()
+    s.cmd("MAIL FROM:<a@example.com>", 250)
+    for r in ("<victim%evil.example@example.org>",
+              "<host!victim@example.org>",
+              '<"victim@evil.example"@example.org>'):
+        s.cmd("RCPT TO:%s" % r, 550, "5.7.1")
+    s.cmd("RCPT TO:<plain@example.org>", 250)
+    s.cmd("DATA", 354)
+    want(s.message(SIMPLE), 250)
+    eq(t.one_delivery().rcpts, ["plain@example.org"], "recipients")
+
+
+@test("LMTP: 500 recipients with the longest command replies: 500 replies")
+def _(t):
+    # Each run fails with the longest text smtpipe relays (200 octets).
+    say = "4.2.0 " + "x" * 194
+    s = lmtp_session(t, opts=["--max-recipients", "500", "--env",
+                              "STUB_SAY=" + say])
+    lhlo(s)
+    s.send(b"MAIL FROM:<a@example.com>\r\n" + b"".join(
+        b"RCPT TO:<fail75@example.org>\r\n" for i in range(500)) +
+        b"DATA\r\n")
+    rs = replies(s, 502)
+    eq(codes(rs)[-1], 354, "DATA")
+    s.send(SIMPLE + b".\r\nNOOP\r\n")
+    rs = replies(s, 501, timeout=120)
+    eq(codes(rs), [451] * 500 + [250], "500 replies then the NOOP's")
+    check(all("x" * 100 in r.text for r in rs[:500]),
+          "the command's text in each reply")
+
+
 @test("SMTP_BODY and SMTP_SIZE reach the command (BINARYMIME, 7BIT, none)")
 def _(t):
     s = t.session()
