@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "limits.h"
+#include "smtp-limits.h"
 
 enum addr_result {
 	ADDR_OK = 0,

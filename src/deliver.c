@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -323,8 +324,11 @@ child(const struct deliver_ctx *dc, const struct run *run, int outfd,
 	sigset_t none;
 	int err;
 
-	/* A process group of its own, so a timeout kills all of it. */
+	/* A process group of its own, so a timeout kills all of it; and
+	 * it dies with the supervisor rather than deliver unseen (cleared
+	 * again by a set-id program such as Postfix's postdrop). */
 	setsid();
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);

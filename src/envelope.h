@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "smtp-limits.h"
 
 enum body_type {
 	BODY_NONE = 0,		/* no BODY= parameter */

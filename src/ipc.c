@@ -174,33 +174,35 @@ struct dec {
 	bool ok;
 };
 
+/* A fixed-size field; zeroes and a failed cursor when it is short. */
+static void
+dec_raw(struct dec *d, void *out, size_t n)
+{
+	if (!d->ok || d->len < n) {
+		d->ok = false;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, d->p, n);
+	d->p += n;
+	d->len -= n;
+}
+
 static uint32_t
 dec_u32(struct dec *d)
 {
-	uint32_t v = 0;
+	uint32_t v;
 
-	if (!d->ok || d->len < sizeof(v)) {
-		d->ok = false;
-		return 0;
-	}
-	memcpy(&v, d->p, sizeof(v));
-	d->p += sizeof(v);
-	d->len -= sizeof(v);
+	dec_raw(d, &v, sizeof(v));
 	return v;
 }
 
 static uint64_t
 dec_u64(struct dec *d)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (!d->ok || d->len < sizeof(v)) {
-		d->ok = false;
-		return 0;
-	}
-	memcpy(&v, d->p, sizeof(v));
-	d->p += sizeof(v);
-	d->len -= sizeof(v);
+	dec_raw(d, &v, sizeof(v));
 	return v;
 }
 

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "limits.h"
+#include "smtp-limits.h"
 
 enum lr_status {
 	LR_NEED_MORE,	/* all input consumed, no complete line yet */

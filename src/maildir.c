@@ -42,7 +42,7 @@
 #define HOST_ENC_BUF		(4 * (HOSTNAME_BUF - 1) + 1)
 /* One directory entry: the unique name must fit NAME_MAX, 255 on Linux
  * and the BSDs.  Spelled out because the build's -I src makes <limits.h>
- * find our own src/limits.h instead of the system header. */
+ * find our own header instead of the system one (it is src/smtp-limits.h now). */
 #define UNIQUE_BUF		(255 + 1)
 /* Name clashes are near impossible; a couple of retries with fresh random
  * bytes covers a reused pid in the same microsecond without looping. */
@@ -89,12 +89,33 @@ make_dir(int dirfd, const char *name, int *created_r)
 	return -1;
 }
 
-/* Opens a directory we may have just made; O_DIRECTORY so a regular file
- * in place of tmp/ or new/ is an error, not a delivery target. */
+/* Opens DIR itself: O_DIRECTORY so a regular file is an error.  DIR may
+ * be a symbolic link; that is the administrator's choice. */
 static int
 open_dir(int dirfd, const char *name)
 {
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Opens tmp/, new/ or cur/ inside DIR, which we may have just made.
+ * O_NOFOLLOW: a symbolic link there would send the message (written as
+ * whoever runs us, root included) to a directory of the link owner's
+ * choosing, so it is refused like a regular file in its place. */
+static int
+open_subdir(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+}
+
+/* Whether DIR/name is a symbolic link, to explain a failed open_subdir. */
+static int
+is_symlink(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode);
 }
 
 static int
@@ -294,8 +315,15 @@ deliver(const char *dir)
 			warn_errno(errno, "mkdir %s/%s", dir, subs[i]);
 			goto out;
 		}
-		if ((*subfds[i] = open_dir(dirfd, subs[i])) < 0) {
-			warn_errno(errno, "open %s/%s", dir, subs[i]);
+		if ((*subfds[i] = open_subdir(dirfd, subs[i])) < 0) {
+			int err = errno;
+			if ((err == ELOOP || err == ENOTDIR) &&
+			    is_symlink(dirfd, subs[i]))
+				fprintf(stderr, PROG ": %s/%s is a symbolic "
+				    "link, refusing to deliver through it\n",
+				    dir, subs[i]);
+			else
+				warn_errno(err, "open %s/%s", dir, subs[i]);
 			goto out;
 		}
 	}

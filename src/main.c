@@ -27,7 +27,7 @@
 
 #include "activation.h"
 #include "deliver.h"
-#include "limits.h"
+#include "smtp-limits.h"
 #include "log.h"
 #include "netio.h"
 #include "options.h"
@@ -133,6 +133,10 @@ session_child(const struct options *o, const struct session_config *cfg,
 	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 	(void)fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
 	if (sess->set && !drop(sess, o->session_user, false))
+		_exit(EX_OSERR);
+	/* Once dropped, a supervisor running as --user may not be allowed
+	 * to kill us; we go when it goes. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() == 1)
 		_exit(EX_OSERR);
 	if (!sandbox_apply(o->seccomp, SUP_FD))
 		_exit(EX_OSERR);

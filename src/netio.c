@@ -23,7 +23,7 @@
 
 #include "ipc.h"
 #include "ipcio.h"
-#include "limits.h"
+#include "smtp-limits.h"
 #include "util.h"
 
 struct netio {

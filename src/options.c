@@ -17,7 +17,7 @@
 
 #include "idna.h"
 #include "ipc.h"
-#include "limits.h"
+#include "smtp-limits.h"
 #include "util.h"
 
 static const char usage_text[] =

@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "smtp-limits.h"
 #include "log.h"
 #include "sdglue.h"
 

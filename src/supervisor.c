@@ -448,14 +448,23 @@ supervisor_run(const struct deliver_ctx *dc, int sock, pid_t session)
 			bad = true;
 		}
 	}
-	if (bad)
-		kill(session, SIGKILL);
 	/* Whatever was in progress is not delivered. */
 	if (s.spool >= 0) {
 		log_msg(LOG_INFO, "queue=%s dropped: session ended in DATA",
 		    s.queue_id);
 		drop_tx(&s);
 	}
+	if (bad && kill(session, SIGKILL) != 0) {
+		/* As --user we may not signal the session user; our exit
+		 * kills it (PR_SET_PDEATHSIG), so do not wait for it. */
+		log_msg(LOG_INFO, "disconnect messages=%u delivered=%u",
+		    s.messages, s.delivered);
+		envelope_free(&s.env);
+		free(s.rec);
+		free(s.out);
+		return 70;
+	}
+	status = 0;
 	while (waitpid(session, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFSIGNALED(status) && !bad) {

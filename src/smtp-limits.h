@@ -1,5 +1,5 @@
 /*
- * limits.h - every size and count smtpipe enforces, beside the RFC text
+ * smtp-limits.h - every size and count smtpipe enforces, beside the RFC text
  * that decides it.  Sizes that need room for a NUL are spelled N + 1.
  */
 #ifndef SMTPIPE_LIMITS_H
