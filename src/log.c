@@ -34,8 +34,14 @@ log_init(enum log_target t, const char *ident)
 	if (t == LOG_TARGET_JOURNAL && !sdglue_load())
 		t = LOG_TARGET_SYSLOG;
 	target = t;
-	if (target == LOG_TARGET_SYSLOG)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	if (target == LOG_TARGET_SYSLOG) {
+		/* No syslog socket (no daemon): syslog() would try to
+		 * connect again for every line; there is nowhere to log. */
+		if (access("/dev/log", W_OK) != 0)
+			target = LOG_TARGET_NONE;
+		else
+			openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	}
 }
 
 void
@@ -98,6 +104,8 @@ vlog(int prio, const char *fmt, va_list ap, int err, const struct log_kv *kv,
 		break;
 	case LOG_TARGET_JOURNAL:
 		journal(prio, line, kv, n);
+		break;
+	case LOG_TARGET_NONE:
 		break;
 	default:
 		syslog(prio, "%s%s%s", prefix, prefix[0] ? " " : "", line);

@@ -53,21 +53,46 @@ struct ids {
 static bool
 lookup_file(const char *name, struct ids *ids)
 {
-	FILE *f = fopen("/etc/passwd", "re");
-	struct passwd *pw;
-	bool found = false;
+	char buf[65536];
+	size_t len, nlen = strlen(name), i = 0;
+	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	if (f == NULL)
+	if (fd < 0)
 		return false;
-	while (!found && (pw = fgetpwent(f)) != NULL) {
-		if (strcmp(pw->pw_name, name) == 0) {
-			ids->uid = pw->pw_uid;
-			ids->gid = pw->pw_gid;
-			ids->set = found = true;
-		}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	len = (size_t)n;
+	buf[len] = '\0';
+	/* name:passwd:uid:gid:... one a line; a user past the first 64 KiB
+	 * is left to getpwnam. */
+	while (i < len) {
+		char *line = buf + i, *end = memchr(line, '\n', len - i);
+		char *f2, *f3;
+		unsigned long uid, gid;
+
+		if (end == NULL)
+			end = buf + len;
+		*end = '\0';
+		i = (size_t)(end - buf) + 1;
+		if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
+			continue;
+		if ((f2 = strchr(line + nlen + 1, ':')) == NULL)
+			return false;
+		uid = strtoul(f2 + 1, &f3, 10);
+		if (*f3 != ':')
+			return false;
+		gid = strtoul(f3 + 1, &f2, 10);
+		if (*f2 != ':')
+			return false;
+		ids->uid = (uid_t)uid;
+		ids->gid = (gid_t)gid;
+		ids->set = true;
+		return true;
 	}
-	fclose(f);
-	return found;
+	return false;
 }
 
 static bool
@@ -175,6 +200,22 @@ null_fd(int fd, int flags)
 	}
 }
 
+/* 0, 1 and (unless it logs there) 2 to /dev/null, with one open. */
+static void
+null_fds(bool keep_stderr)
+{
+	int n = open("/dev/null", O_RDWR);
+	int fd;
+
+	if (n < 0)
+		return;
+	for (fd = 0; fd <= 2; fd++)
+		if (fd != n && (fd != 2 || !keep_stderr))
+			dup2(n, fd);
+	if (n > 2)
+		close(n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -264,10 +305,7 @@ main(int argc, char **argv)
 	close(sp[1]);
 	deliver_init_signals();
 	/* The supervisor never touches the client: its fds go to null. */
-	null_fd(0, O_RDONLY);
-	null_fd(1, O_WRONLY);
-	if (o.log != LOG_TARGET_STDERR)
-		null_fd(2, O_WRONLY);
+	null_fds(o.log == LOG_TARGET_STDERR);
 	if (user.set && !drop(&user, o.user, true)) {
 		log_errno(LOG_ERR, "cannot become user %s", o.user);
 		kill(pid, SIGKILL);

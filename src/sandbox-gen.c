@@ -28,8 +28,9 @@ static const char *const allowed[] = {
 	"sendmsg", "recvmsg", "sendto", "recvfrom",
 	/* Time for timeouts (normally the vDSO answers). */
 	"clock_gettime", "clock_gettime64", "gettimeofday",
-	/* Memory: malloc.  mmap/mprotect are added below without PROT_EXEC. */
-	"brk", "munmap", "mremap", "madvise",
+	/* Memory: malloc.  mmap/mprotect are added below without PROT_EXEC.
+	 * glibc's malloc seeds itself from getrandom on first use. */
+	"brk", "munmap", "mremap", "madvise", "getrandom",
 	/* Leaving, and restarting a call after a stop signal. */
 	"exit", "exit_group", "restart_syscall",
 #ifdef SMTPIPE_SANITIZERS

@@ -46,6 +46,9 @@ static char tmpdir[64];
 static char marker[128];
 static char *cmd[3];
 static struct options opts;
+static char dom_mx[] = "mx.test", dom_ex[] = "example.org",
+    dom_ex2[] = "example.com";
+static char *domains[] = { dom_mx, dom_ex, dom_ex2 };
 static struct peer peer;
 static struct deliver_ctx dc;
 
@@ -859,6 +862,11 @@ main(void)
 	opts.path = "/usr/bin:/bin";
 	opts.argv = cmd;
 	opts.argc = 2;
+	/* Every extension on, and a recipient policy, so that RCPT is
+	 * answered (without one the supervisor accepts silently). */
+	opts.chunking = opts.smtputf8 = opts.dsn = true;
+	opts.domains = domains;
+	opts.ndomains = sizeof(domains) / sizeof(domains[0]);
 
 	snprintf(peer.addr, sizeof(peer.addr), "192.0.2.1");
 	snprintf(peer.port, sizeof(peer.port), "25");
