@@ -321,6 +321,10 @@ main(int argc, char **argv)
 	}
 	snprintf(prefix, sizeof(prefix), "client=%s", peer.addr);
 	log_set_peer(prefix, peer.addr);
+#ifdef SMTPIPE_NO_SECCOMP
+	log_msg(LOG_WARNING, "built without the seccomp sandbox "
+	    "(--disable-seccomp)");
+#endif
 	log_msg(LOG_INFO, "connect port=%s", peer.port);
 	memset(&dc, 0, sizeof(dc));
 	dc.opts = &o;
