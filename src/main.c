@@ -31,6 +31,7 @@
 #include "log.h"
 #include "netio.h"
 #include "options.h"
+#include "replies.h"
 #include "sandbox.h"
 #include "server.h"
 #include "session.h"
@@ -170,10 +171,9 @@ session_child(const struct options *o, const struct session_config *cfg,
 		/* Test builds only: prove the filter by breaking it. */
 		const char *hook = getenv("SMTPIPE_TEST_HOOK");
 
+		/* The greeting is out already: the client sees it, then
+		 * the connection close. */
 		if (hook != NULL) {
-			char g[] = "220 hook\r\n";
-
-			(void)!write(1, g, sizeof(g) - 1);
 			if (strcmp(hook, "open") == 0)
 				syscall(SYS_openat, AT_FDCWD, "/etc/passwd",
 				    O_RDONLY);
@@ -184,9 +184,26 @@ session_child(const struct options *o, const struct session_config *cfg,
 		}
 	}
 #endif
-	rc = netio_run(o, cfg, 0, 1, SUP_FD);
+	/* main() has sent the greeting already. */
+	rc = netio_run(o, cfg, 0, 1, SUP_FD, false);
 	/* _exit: nothing at-exit (LeakSanitizer included) runs in here. */
 	_exit(rc);
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static void
@@ -269,6 +286,21 @@ main(int argc, char **argv)
 		return EX_NOPERM;
 	}
 
+	/*
+	 * The 220 greeting goes out now, before the process split and the
+	 * sandbox: it is a fixed line and no client byte has been read, so
+	 * nothing here parses SMTP, and the client does not wait for our
+	 * start-up (RFC 5321 4.3.1 asks for the greeting first; clients
+	 * measure it).
+	 */
+	{
+		char greet[LIMIT_DOMAIN + 32];
+		int n = snprintf(greet, sizeof(greet), R_GREETING "\r\n",
+		    hostname);
+
+		if (n <= 0 || write_all(1, greet, (size_t)n) != 0)
+			return 0;	/* the client is gone */
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
 		log_errno(LOG_ERR, "socketpair");
 		return EX_OSERR;

@@ -261,7 +261,7 @@ flush(struct netio *n, struct session *s)
 
 int
 netio_run(const struct options *o, const struct session_config *cfg,
-    int in, int out, int sock)
+    int in, int out, int sock, bool greet)
 {
 	static char buf[LIMIT_READBUF];
 	struct netio *n;
@@ -280,7 +280,8 @@ netio_run(const struct options *o, const struct session_config *cfg,
 	s = session_new(cfg, &ops, n);
 	if (s == NULL)
 		return 75;
-	session_greet(s);
+	if (greet)
+		session_greet(s);
 	deadline = now_ms() + (long long)o->timeout * 1000;
 	for (;;) {
 		struct pollfd pfd = { in, POLLIN, 0 };

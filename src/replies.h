@@ -5,7 +5,7 @@
 #ifndef SMTPIPE_REPLIES_H
 #define SMTPIPE_REPLIES_H
 
-#define R_OK			"250 2.0.0 OK"
+#define R_DONE			"250 2.0.0 OK"
 #define R_MAIL_OK		"250 2.1.0 Sender OK"
 #define R_RCPT_OK		"250 2.1.5 Recipient OK"
 #define R_RSET			"250 2.0.0 Reset"

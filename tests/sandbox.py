@@ -117,6 +117,11 @@ def test_processes(tmp):
     os.chmod(out, 0o777)
     s = Server(tmp, ["--env", "OUT=" + out], capture_cmd(tmp))
     check("greeting", s.reply().startswith(b"220 mx.test"))
+    # The greeting goes out before the split; a reply to a command comes
+    # from the sandboxed session process, so it is in place now.
+    s.send("NOOP")
+    check("NOOP answered by the session process",
+          s.reply().startswith(b"250"))
     kids = []
     for _ in range(50):
         kids = children(s.proc.pid)
