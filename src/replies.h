@@ -30,6 +30,7 @@
 #define R_NO_ARGS		"501 5.5.4 No arguments allowed"
 #define R_PARAM_UNKNOWN		"555 5.5.4 Unsupported parameter"
 #define R_PARAM_BAD		"555 5.5.4 Malformed parameter"
+#define R_DUP_PARAM		"555 5.5.4 Duplicate parameter"
 #define R_PARAM_NO_EHLO		"555 5.5.4 Parameters need EHLO"
 #define R_SIZE_BAD		"555 5.5.4 Malformed SIZE parameter"
 #define R_SIZE_TOO_BIG		"552 5.3.4 Message size exceeds fixed limit"

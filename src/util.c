@@ -85,6 +85,13 @@ util_escape(char *dst, size_t dstcap, const char *src, size_t len)
 	return dst;
 }
 
+void
+util_trim_blanks(const char *p, size_t *len)
+{
+	while (*len > 0 && (p[*len - 1] == ' ' || p[*len - 1] == '\t'))
+		(*len)--;
+}
+
 bool
 util_parse_u64(const char *p, size_t len, uint64_t max, uint64_t *r)
 {

@@ -30,6 +30,9 @@ void obuf_consume(struct obuf *b, size_t n);
  */
 char *util_escape(char *dst, size_t dstcap, const char *src, size_t len);
 
+/* Drop trailing spaces and TABs: clients pad commands. */
+void util_trim_blanks(const char *p, size_t *len);
+
 /* Decimal digits only, no sign, no overflow past max. */
 bool util_parse_u64(const char *p, size_t len, uint64_t max, uint64_t *r);
 
