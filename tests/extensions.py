@@ -3,12 +3,13 @@
 BINARYMIME (RFC 3030), SMTPUTF8 (RFC 6531/6532), DSN parameters (RFC 3461),
 LMTP (RFC 2033), --accept-domain(s) and --rcpt-check.
 
-Same approach as tests/transcripts.py, whose Session, T and Delivery
-classes it loads (importlib): the built smtpipe on one end of a UNIX
-socketpair, exact reply codes checked on the other, and the capture stub
-tests/stub/capture.sh recording every delivery.  The small helper scripts
-some tests need (an LMTP stub that fails for chosen recipients, a
-recipient check) are written into the run's temporary directory.
+Same approach as tests/transcripts.py, whose T and Delivery classes it
+loads (importlib), with the client, runner and checks of tests/smtptest.py:
+the built smtpipe on one end of a UNIX socketpair, exact reply codes
+checked on the other, and the capture stub tests/stub/capture.sh recording
+every delivery.  The small helper scripts some tests need (an LMTP stub
+that fails for chosen recipients, a recipient check) are written into the
+run's temporary directory.
 
 Run by automake as `python3 tests/extensions.py` with SMTPIPE, top_srcdir
 and top_builddir in the environment; also runs by hand from the source
@@ -23,16 +24,19 @@ a substring runs only the tests whose name contains it.
 import importlib.util
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True      # leave no __pycache__ in tests/
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+import smtptest                                             # noqa: E402
+from smtptest import (Fail, check, eq, want, crlf, SIMPLE,  # noqa: E402
+                      HELO, DELIVERY_TIMEOUT, REPLY_TIMEOUT)
 
 
 def _load_transcripts():
-    sys.dont_write_bytecode = True      # leave no __pycache__ in tests/
     path = os.path.join(HERE, "transcripts.py")
     spec = importlib.util.spec_from_file_location("smtpipe_transcripts", path)
     mod = importlib.util.module_from_spec(spec)
@@ -40,14 +44,8 @@ def _load_transcripts():
     return mod
 
 
-tr = _load_transcripts()
-Fail, check, eq, want = tr.Fail, tr.check, tr.eq, tr.want
-crlf, SIMPLE = tr.crlf, tr.SIMPLE
-SMTPIPE = tr.SMTPIPE
-DELIVERY_TIMEOUT = tr.DELIVERY_TIMEOUT
-REPLY_TIMEOUT = tr.REPLY_TIMEOUT
+tr = _load_transcripts()        # its T (deliveries) and usage_error
 
-ROOT = None         # this run's temporary directory
 LMTP_STUB = None    # capture.sh behind a per-recipient exit status
 CHECK = None        # the --rcpt-check script
 
@@ -205,7 +203,7 @@ def check_session(t, opts=(), **kw):
 
 
 def lmtp_session(t, opts=(), **kw):
-    o = ["--lmtp", "--env", "CAPTURE_STUB=" + tr.STUB] + list(opts)
+    o = ["--lmtp", "--env", "CAPTURE_STUB=" + smtptest.STUB] + list(opts)
     return t.session(opts=o, command=[LMTP_STUB], greet=True, **kw)
 
 
@@ -213,14 +211,7 @@ def lhlo(s):
     return s.cmd("LHLO client.example.test", 250)
 
 
-TESTS = []
-
-
-def test(name):
-    def deco(fn):
-        TESTS.append((name, fn))
-        return fn
-    return deco
+TESTS, test = smtptest.registry()
 
 
 BASE_KW = ["PIPELINING", "SIZE 26214400", "8BITMIME", "ENHANCEDSTATUSCODES"]
@@ -1223,7 +1214,7 @@ def _(t):
     for x, r in zip(c, ["first@example.org", "second@example.org"]):
         eq(x.env.get("SMTP_RECIPIENT"), r, "SMTP_RECIPIENT")
         eq(x.env.get("SMTP_SENDER"), "snd@example.com", "SMTP_SENDER")
-        eq(x.env.get("SMTP_HELO"), tr.HELO, "SMTP_HELO")
+        eq(x.env.get("SMTP_HELO"), HELO, "SMTP_HELO")
         check("LEAKME" not in x.env, "smtpipe's environment leaked")
         eq(x.argv[1:], ["fixed-arg", "two"], "argv")
         eq(x.argv[0], CHECK, "argv[0]")
@@ -1274,64 +1265,16 @@ def _(t):
 
 # ================================================================== main
 
-def main():
-    global ROOT, LMTP_STUB, CHECK
-    if not os.access(SMTPIPE, os.X_OK):
-        print("extensions: %s is not an executable (set SMTPIPE)" % SMTPIPE)
-        return 99
-    ROOT = tempfile.mkdtemp(prefix="smtpipe-extensions.")
-    os.chmod(ROOT, 0o755)
-    tr.ROOT = ROOT
-    tr.STUB = tr.STUB_SRC
-    if not os.access(tr.STUB, os.X_OK):
-        tr.STUB = os.path.join(ROOT, "capture.sh")
-        shutil.copyfile(tr.STUB_SRC, tr.STUB)
-        os.chmod(tr.STUB, 0o755)
-    LMTP_STUB = os.path.join(ROOT, "lmtp-stub.sh")
+def setup(root):
+    global LMTP_STUB, CHECK
+    LMTP_STUB = os.path.join(root, "lmtp-stub.sh")
     write_script(LMTP_STUB, LMTP_STUB_TEXT)
-    CHECK = os.path.join(ROOT, "rcpt-check.sh")
+    CHECK = os.path.join(root, "rcpt-check.sh")
     write_script(CHECK, CHECK_TEXT)
-    only = os.environ.get("EXTENSIONS_ONLY", "")
-    passed = failed = n = 0
-    t_start = time.monotonic()
-    try:
-        for name, fn in TESTS:
-            if only and only not in name:
-                continue
-            n += 1
-            t = tr.T(name)
-            reason = None
-            try:
-                fn(t)
-                if t.soft_failures:
-                    reason = "; ".join(t.soft_failures)
-            except Fail as e:
-                reason = str(e)
-                if t.soft_failures:
-                    reason += "; " + "; ".join(t.soft_failures)
-            except Exception as e:          # a bug in the test itself
-                reason = "test error: %s: %s" % (type(e).__name__, e)
-            problems = t.cleanup()
-            if problems and reason is None:
-                reason = "; ".join(problems)
-            elif problems:
-                reason += "; " + "; ".join(problems)
-            if reason is None:
-                passed += 1
-                print("ok %d - %s" % (n, name))
-            else:
-                failed += 1
-                reason = reason.replace("\n", "\\n")
-                print("not ok %d - %s: %s" % (n, name, reason))
-            sys.stdout.flush()
-    finally:
-        if os.environ.get("EXTENSIONS_KEEP"):
-            print("# kept %s" % ROOT)
-        else:
-            shutil.rmtree(ROOT, ignore_errors=True)
-    print("# %.1fs" % (time.monotonic() - t_start))
-    print("extensions: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+
+
+def main():
+    return smtptest.run("extensions", TESTS, tr.T, setup)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ top_builddir in the environment.  Python 3 standard library only.  Some
 tests need root (RLIMIT_FSIZE works for anyone; the tmpfs spool needs a
 private mount namespace): they are skipped, not failed, without it.
 
-The client approach is that of tests/transcripts.py: smtpipe gets one end
-of a UNIX socketpair as stdin and stdout; the delivery command is
+The client and the runner are those of tests/transcripts.py, from
+tests/smtptest.py: smtpipe gets one end of a UNIX socketpair as stdin and
+stdout; the delivery command is
 tests/stub/capture.sh (one $CAPTURE_DIR/N/ per run) or a small stub written
 into the test's temporary directory.  What transcripts.py already covers
 (crash, hang, exit codes, 5 MB of output, exit 0 without reading, missing
@@ -23,242 +24,57 @@ the temporary directory.
 """
 
 import os
-import re
 import resource
 import select
 import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRCDIR = os.environ.get("top_srcdir") or os.path.dirname(HERE)
-BUILDDIR = os.environ.get("top_builddir") or SRCDIR
-SMTPIPE = os.environ.get("SMTPIPE") or os.path.join(BUILDDIR, "src", "smtpipe")
-STUB_SRC = os.path.join(SRCDIR, "tests", "stub", "capture.sh")
+sys.dont_write_bytecode = True      # leave no __pycache__ in tests/
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+import smtptest                                             # noqa: E402
+from smtptest import (Fail, Skip, check, eq, want,          # noqa: E402
+                      SIMPLE, procs_matching)
 
-HOST = "mx.example.test"
-HELO = "client.example.test"
-REPLY_TIMEOUT = 5.0
-DELIVERY_TIMEOUT = 15.0
 MEM_LIMIT_KIB = 8 * 1024        # VmHWM bound for each smtpipe process
 # The over-size stream.  1 GiB runs in about 10 s here over a socketpair
 # (the session reads it in large blocks and stops spooling at the limit);
 # FAULTS_BIG_MIB overrides it for slow machines.
 BIG_STREAM_MIB = int(os.environ.get("FAULTS_BIG_MIB", "1024"))
 
-STUB = None
-ROOT = None
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: expected %r, got %r" % (what, want, got))
-
-
-class Reply:
-    def __init__(self, code, lines):
-        self.code = code
-        self.lines = lines
-
-    @property
-    def enh(self):
-        m = re.match(r"([245]\.\d{1,3}\.\d{1,3})(?: |$)", self.lines[-1])
-        return m.group(1) if m else None
-
-    def __str__(self):
-        return " | ".join("%d %s" % (self.code, l) for l in self.lines)
-
-    __repr__ = __str__
-
-
-def want(r, code, enh=None, what="reply"):
-    ok = r.code == code and (enh is None or r.enh == enh)
-    if not ok:
-        raise Fail("%s: expected %s%s, got %r" % (
-            what, code, " " + enh if enh else "", str(r)))
-    return r
-
 
 # ---------------------------------------------------------------- sessions
 
-class Session:
-    """One smtpipe and the client end of its socketpair."""
+class Session(smtptest.Session):
+    """One smtpipe and the client end of its socketpair (sock, fd).  env:
+    "NAME=value" strings for --env; wrap: argv that execs smtpipe's."""
+
+    CLIP = 200
+    READ_SIZE = 1 << 20
+    QUIT_ENH = "2.0.0"
+    LEAKME = False
 
     def __init__(self, t, opts=(), command=None, env=(), timeout=10,
                  preexec_fn=None, wrap=(), greet=True):
-        self.t = t
-        self.buf = b""
-        self.eof = False
-        argv = [SMTPIPE, "--hostname", HOST, "--timeout", str(timeout),
-                "--env", "CAPTURE_DIR=" + t.cap]
+        envopts = []
         for kv in env:
-            argv += ["--env", kv]
-        argv += list(opts) + ["--"] + (list(command) if command else [STUB])
-        argv = list(wrap) + argv
-        penv = dict(os.environ)
-        for k in ("REMOTE_ADDR", "REMOTE_PORT", "TCPREMOTEIP",
-                  "TCPREMOTEPORT", "LISTEN_FDS", "LISTEN_PID"):
-            penv.pop(k, None)
-        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock = a
-        self.fd = a.fileno()
-        self.proc = subprocess.Popen(
-            argv, stdin=b.fileno(), stdout=b.fileno(),
-            stderr=subprocess.DEVNULL, env=penv, close_fds=True,
-            start_new_session=True, preexec_fn=preexec_fn)
-        b.close()
-        t.sessions.append(self)
-        if greet:
-            want(self.reply(), 220, what="greeting")
+            envopts += ["--env", kv]
+        super().__init__(t, opts=envopts + list(opts), command=command,
+                         timeout=timeout, preexec_fn=preexec_fn, wrap=wrap,
+                         greet=greet)
+        self.sock = self._keep[0]
+        self.fd = self.rfd
 
     @property
     def pid(self):
         return self.proc.pid
 
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        try:
-            self.sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            raise Fail("connection closed by smtpipe while sending")
-
-    def _fill(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        r, _, _ = select.select([self.fd], [], [], left)
-        if not r:
-            return False
-        try:
-            data = os.read(self.fd, 1 << 20)
-        except ConnectionResetError:
-            data = b""
-        if not data:
-            self.eof = True
-        self.buf += data
-        return True
-
-    def line(self, deadline):
-        while True:
-            i = self.buf.find(b"\n")
-            if i >= 0:
-                line, self.buf = self.buf[:i + 1], self.buf[i + 1:]
-                if not line.endswith(b"\r\n") or b"\r" in line[:-2]:
-                    raise Fail("reply line not ended by one CR LF: %r" % line)
-                return line[:-2]
-            if self.eof:
-                raise Fail("connection closed; expected a reply%s" % (
-                    " (partial: %r)" % self.buf[:200] if self.buf else ""))
-            if not self._fill(deadline):
-                raise Fail("no reply within the timeout%s" % (
-                    " (partial: %r)" % self.buf[:200] if self.buf else ""))
-
-    def reply(self, timeout=REPLY_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        lines, code = [], None
-        while True:
-            raw = self.line(deadline)
-            m = re.match(rb"([2-5][0-9][0-9])([ -])(.*)\Z", raw, re.S)
-            if not m:
-                raise Fail("malformed reply line %r" % raw[:200])
-            c = int(m.group(1))
-            if code is not None and c != code:
-                raise Fail("multi-line reply changes code: %r" % raw)
-            code = c
-            lines.append(m.group(3).decode("latin-1"))
-            if m.group(2) == b" ":
-                return Reply(code, lines)
-
-    def cmd(self, line, code=None, enh=None, timeout=REPLY_TIMEOUT):
-        if isinstance(line, str):
-            line = line.encode("utf-8")
-        self.send(line + b"\r\n")
-        r = self.reply(timeout)
-        if code is not None:
-            want(r, code, enh, what=repr(line[:60]))
-        return r
-
-    def expect_eof(self, timeout=REPLY_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while not self.eof:
-            if self.buf:
-                raise Fail("expected the connection to close, got %r" %
-                           self.buf[:200])
-            if not self._fill(deadline):
-                raise Fail("connection not closed within %ss" % timeout)
-        if self.buf:
-            raise Fail("unexpected bytes before close: %r" % self.buf[:200])
-
-    def expect_silence(self, seconds=0.3):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not (self.buf or self.eof):
-            self._fill(deadline)
-        if self.buf:
-            raise Fail("unexpected reply: %r" % self.buf[:200])
-        if self.eof:
-            raise Fail("connection closed unexpectedly")
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def wait_exit(self, timeout=REPLY_TIMEOUT):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise Fail("smtpipe did not exit within %ss" % timeout)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self.proc.wait()
-
-    # -- SMTP helpers
-    def ehlo(self):
-        return self.cmd("EHLO " + HELO, 250)
-
-    def envelope(self, sender="<sender@example.com>",
-                 rcpts=("<rcpt@example.org>",)):
-        self.cmd("MAIL FROM:" + sender, 250, "2.1.0")
-        for r in rcpts:
-            self.cmd("RCPT TO:" + r, 250, "2.1.5")
-        self.cmd("DATA", 354)
-
-    def message(self, data, timeout=DELIVERY_TIMEOUT):
-        self.send(data + b".\r\n")
-        return self.reply(timeout)
-
-    def mail(self, data=None, timeout=DELIVERY_TIMEOUT):
-        self.envelope()
-        return self.message(SIMPLE if data is None else data, timeout)
-
-    def quit(self):
-        self.cmd("QUIT", 221, "2.0.0")
-        self.expect_eof()
+    def describe(self, line):
+        return repr(line[:60])
 
     def procs(self):
         """(supervisor pid, session pid): smtpipe and its one child."""
@@ -267,8 +83,6 @@ class Session:
         return self.pid, kids[0]
 
 
-SIMPLE = (b"From: sender@example.com\r\nTo: rcpt@example.org\r\n"
-          b"Subject: hello\r\n\r\nHello there.\r\n")
 SIMPLE_LF = SIMPLE.replace(b"\r\n", b"\n")
 
 
@@ -338,23 +152,6 @@ def check_memory(pids, what):
               "over %d KiB" % (what, role, hwm, MEM_LIMIT_KIB))
 
 
-def procs_matching(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        for what in ("cmdline", "environ"):
-            try:
-                with open("/proc/%s/%s" % (pid, what), "rb") as f:
-                    data = f.read()
-            except OSError:
-                continue
-            if marker in data:
-                found.append(int(pid))
-                break
-    return found
-
-
 def proc_has(pid, marker):
     """Whether live process pid has marker in its cmdline or environ."""
     for what in ("cmdline", "environ"):
@@ -398,28 +195,16 @@ def kill_from_pidfile(path, marker, timeout=5.0):
         os.close(fd)
 
 
-def cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-    except OSError:
-        return "?"
-
-
 # ---------------------------------------------------------------- runner
 
-class T:
-    def __init__(self, name):
-        self.name = name
-        self.dir = tempfile.mkdtemp(prefix="f.", dir=ROOT)
-        os.chmod(self.dir, 0o755)
-        self.cap = os.path.join(self.dir, "cap")
-        os.mkdir(self.cap)
-        self.sessions = []
-        self.bg_pidfiles = []       # pid files of processes we may leave
+class T(smtptest.T):
+    PREFIX = "f."
+    session_class = Session
 
-    def session(self, **kw):
-        return Session(self, **kw)
+    def __init__(self, name):
+        super().__init__(name)
+        os.chmod(self.dir, 0o755)
+        self.bg_pidfiles = []       # pid files of processes we may leave
 
     def script(self, name, body):
         path = os.path.join(self.dir, name)
@@ -450,45 +235,18 @@ class T:
                 if d else ""))
         return d
 
-    def cleanup(self):
+    def reap(self):
         problems = []
-        for s in self.sessions:
-            s.close()
-            try:
-                s.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                problems.append("smtpipe still running 5s after the "
-                                "client closed")
-                s.kill()
         for path in self.bg_pidfiles:
             # The stubs' own background children: kill them and wait
             # until they are gone (or zombies: PID 1 may not reap here).
             if not kill_from_pidfile(path, self.dir.encode()):
                 problems.append("background child in %s survived SIGKILL"
                                 % path)
-        left = procs_matching(self.dir.encode())
-        if left:
-            time.sleep(0.5)
-            left = procs_matching(self.dir.encode())
-        if left:
-            problems.append("processes left behind: %s" % ", ".join(
-                "%d (%s)" % (p, cmdline(p)) for p in left))
-            for p in left:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except OSError:
-                    pass
         return problems
 
 
-TESTS = []
-
-
-def test(name):
-    def deco(fn):
-        TESTS.append((name, fn))
-        return fn
-    return deco
+TESTS, test = smtptest.registry()
 
 
 def message_of(stdin):
@@ -675,7 +433,7 @@ def _(t):
     s.quit()
     eq(s.wait_exit(), 0, "exit status")
     time.sleep(0.2)
-    stub_comm = os.path.basename(STUB)[:15]
+    stub_comm = os.path.basename(smtptest.STUB)[:15]
     for p in os.listdir("/proc"):
         if not p.isdigit() or p in before:
             continue
@@ -1046,57 +804,7 @@ def _(t):
 # ================================================================== main
 
 def main():
-    global STUB, ROOT
-    if not os.access(SMTPIPE, os.X_OK):
-        print("faults: %s is not an executable (set SMTPIPE)" % SMTPIPE)
-        return 99
-    ROOT = tempfile.mkdtemp(prefix="smtpipe-faults.")
-    os.chmod(ROOT, 0o755)
-    STUB = STUB_SRC
-    if not os.access(STUB, os.X_OK):
-        STUB = os.path.join(ROOT, "capture.sh")
-        shutil.copyfile(STUB_SRC, STUB)
-        os.chmod(STUB, 0o755)
-    only = os.environ.get("FAULTS_ONLY", "")
-    passed = failed = n = 0
-    t_start = time.monotonic()
-    try:
-        for name, fn in TESTS:
-            if only and only not in name:
-                continue
-            n += 1
-            t = T(name)
-            reason = skip = None
-            t0 = time.monotonic()
-            try:
-                fn(t)
-            except Skip as e:
-                skip = str(e)
-            except Fail as e:
-                reason = str(e)
-            except Exception as e:
-                reason = "test error: %s: %s" % (type(e).__name__, e)
-            problems = t.cleanup()
-            if problems:
-                reason = "; ".join(([reason] if reason else []) + problems)
-            el = time.monotonic() - t0
-            if reason is None:
-                passed += 1
-                print("ok %d - %s%s (%.1fs)" % (
-                    n, name, " # SKIP " + skip if skip else "", el))
-            else:
-                failed += 1
-                print("not ok %d - %s: %s" % (n, name,
-                                              reason.replace("\n", "\\n")))
-            sys.stdout.flush()
-    finally:
-        if os.environ.get("FAULTS_KEEP"):
-            print("# kept %s" % ROOT)
-        else:
-            shutil.rmtree(ROOT, ignore_errors=True)
-    print("# %.1fs" % (time.monotonic() - t_start))
-    print("faults: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return smtptest.run("faults", TESTS, T, timing=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ stdout, speaks SMTP on the other end and checks exact reply codes (and the
 enhanced status codes where the spec names them).  The delivery command is
 tests/stub/capture.sh, which stores its argv, environment, open descriptors
 and stdin in $CAPTURE_DIR/N/ (N = 1, 2, ... per run) and exits with
-$CAPTURE_EXIT; see that file for its other modes.
+$CAPTURE_EXIT; see that file for its other modes.  The client, the runner
+and the /proc scan for leftovers are in tests/smtptest.py, shared with
+tests/extensions.py and tests/faults.py.
 
 Output: "ok N - name" or "not ok N - name: reason" per test, then
 "transcripts: N passed, M failed".  Exit status 1 when any test failed.
@@ -22,326 +24,21 @@ a substring to run only the tests whose name contains it.
 import email.utils
 import os
 import re
-import select
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRCDIR = os.environ.get("top_srcdir") or os.path.dirname(HERE)
-BUILDDIR = os.environ.get("top_builddir") or SRCDIR
-SMTPIPE = os.environ.get("SMTPIPE") or os.path.join(BUILDDIR, "src", "smtpipe")
-STUB_SRC = os.path.join(SRCDIR, "tests", "stub", "capture.sh")
+sys.dont_write_bytecode = True      # leave no __pycache__ in tests/
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+import smtptest                                             # noqa: E402
+from smtptest import (SRCDIR, BUILDDIR, SMTPIPE, HOST, HELO,  # noqa: E402
+                      DELIVERY_TIMEOUT, Fail, check, eq, want, crlf,
+                      SIMPLE_TEXT, SIMPLE, procs_matching)
 
-HOST = "mx.example.test"
-HELO = "client.example.test"
-REPLY_TIMEOUT = 5.0
-DELIVERY_TIMEOUT = 15.0
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
-
-STUB = None     # the capture stub actually run (set in main)
-ROOT = None     # the run's temporary directory
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: expected %r, got %r" % (what, want, got))
-
-
-# ------------------------------------------------------------------ replies
-
-class Reply:
-    def __init__(self, code, lines):
-        self.code = code
-        self.lines = lines          # text after "NNN-" / "NNN ", str
-
-    @property
-    def text(self):
-        return self.lines[-1]
-
-    @property
-    def enh(self):
-        """The RFC 3463 code that opens the (last) line, or None."""
-        m = re.match(r"([245]\.\d{1,3}\.\d{1,3})(?: |$)", self.lines[-1])
-        return m.group(1) if m else None
-
-    def __str__(self):
-        return " | ".join("%d %s" % (self.code, l) for l in self.lines)
-
-    __repr__ = __str__
-
-
-def want(r, code, enh=None, what="reply"):
-    """Check a reply's code (an int, or a class like '5xx') and enh code."""
-    if isinstance(code, str):
-        ok = str(r.code)[0] == code[0]
-    else:
-        ok = r.code == code
-    if enh is not None and r.enh != enh:
-        ok = False
-    if not ok:
-        raise Fail("%s: expected %s%s, got %r" % (
-            what, code, " " + enh if enh else "", str(r)))
-    return r
-
-
-# ---------------------------------------------------------------- sessions
-
-class Session:
-    """One smtpipe process and the client side of its connection."""
-
-    def __init__(self, t, opts=(), args=(), command=None, exit=None,
-                 output=None, mode=None, sleep=None, transport="unix",
-                 env=None, greet=True, timeout=10, stderr=None):
-        self.t = t
-        self.buf = b""
-        self.eof = False
-        self.client_port = None
-        argv = [SMTPIPE, "--hostname", HOST, "--timeout", str(timeout),
-                "--env", "CAPTURE_DIR=" + t.cap]
-        if exit is not None:
-            argv += ["--env", "CAPTURE_EXIT=%d" % exit]
-        if output is not None:
-            argv += ["--env", "CAPTURE_OUTPUT=" + output]
-        if mode is not None:
-            argv += ["--env", "CAPTURE_MODE=" + mode]
-        if sleep is not None:
-            argv += ["--env", "CAPTURE_SLEEP=" + sleep]
-        argv += list(opts)
-        argv += ["--"] + (list(command) if command else [STUB]) + list(args)
-        penv = dict(os.environ)
-        for k in ("REMOTE_ADDR", "REMOTE_PORT", "TCPREMOTEIP",
-                  "TCPREMOTEPORT", "LISTEN_FDS", "LISTEN_PID"):
-            penv.pop(k, None)
-        # Must never reach the delivery command (checked by a test).
-        penv["LEAKME"] = "1"
-        penv.update(env or {})
-
-        if transport == "unix":
-            a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._keep = [a]
-            self.rfd = self.wfd = a.fileno()
-            srv_in = srv_out = b.fileno()
-            close_after = [b]
-        elif transport == "tcp":
-            lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            lst.bind(("127.0.0.1", 0))
-            lst.listen(1)
-            a = socket.create_connection(lst.getsockname(), timeout=5)
-            a.settimeout(None)
-            b, _ = lst.accept()
-            lst.close()
-            self.client_port = a.getsockname()[1]
-            self._keep = [a]
-            self.rfd = self.wfd = a.fileno()
-            srv_in = srv_out = b.fileno()
-            close_after = [b]
-        elif transport == "pipes":
-            in_r, in_w = os.pipe()
-            out_r, out_w = os.pipe()
-            self._keep = []
-            self._fds = [in_w, out_r]
-            self.rfd, self.wfd = out_r, in_w
-            srv_in, srv_out = in_r, out_w
-            close_after = [in_r, out_w]
-        else:
-            raise ValueError(transport)
-        self.transport = transport
-        self.argv = argv
-        self.proc = subprocess.Popen(
-            argv, stdin=srv_in, stdout=srv_out,
-            stderr=stderr if stderr is not None else subprocess.DEVNULL,
-            env=penv, close_fds=True, start_new_session=True)
-        for x in close_after:
-            if isinstance(x, int):
-                os.close(x)
-            else:
-                x.close()
-        t.sessions.append(self)
-        self.greeting = None
-        if greet:
-            self.greeting = want(self.reply(), 220, what="greeting")
-
-    # -- raw I/O
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        view = memoryview(data)
-        while len(view):
-            try:
-                n = os.write(self.wfd, view)
-            except (BrokenPipeError, ConnectionResetError):
-                raise Fail("connection closed by smtpipe while sending")
-            view = view[n:]
-
-    def _fill(self, deadline):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        r, _, _ = select.select([self.rfd], [], [], left)
-        if not r:
-            return False
-        try:
-            data = os.read(self.rfd, 65536)
-        except ConnectionResetError:
-            data = b""
-        if not data:
-            self.eof = True
-        self.buf += data
-        return True
-
-    def line(self, deadline):
-        while True:
-            i = self.buf.find(b"\n")
-            if i >= 0:
-                line, self.buf = self.buf[:i + 1], self.buf[i + 1:]
-                if not line.endswith(b"\r\n") or b"\r" in line[:-2]:
-                    raise Fail("reply line not ended by one CR LF: %r" % line)
-                return line[:-2]
-            if self.eof:
-                raise Fail("connection closed; expected a reply%s" % (
-                    " (partial: %r)" % self.buf if self.buf else ""))
-            if not self._fill(deadline):
-                raise Fail("no reply within the timeout%s" % (
-                    " (partial: %r)" % self.buf if self.buf else ""))
-
-    def reply(self, timeout=REPLY_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        lines, code = [], None
-        while True:
-            raw = self.line(deadline)
-            m = re.match(rb"([2-5][0-9][0-9])([ -])(.*)\Z", raw, re.S)
-            if not m:
-                raise Fail("malformed reply line %r" % raw)
-            c = int(m.group(1))
-            if code is not None and c != code:
-                raise Fail("multi-line reply changes code: %r" % raw)
-            code = c
-            lines.append(m.group(3).decode("latin-1"))
-            if m.group(2) == b" ":
-                return Reply(code, lines)
-
-    def cmd(self, line, code=None, enh=None, timeout=REPLY_TIMEOUT):
-        """Send one command line (CR LF added); return / check its reply."""
-        if isinstance(line, str):
-            line = line.encode("utf-8")
-        self.send(line + b"\r\n")
-        r = self.reply(timeout)
-        if code is not None:
-            want(r, code, enh, what=repr(line.decode("utf-8", "replace")))
-        return r
-
-    def expect_eof(self, timeout=REPLY_TIMEOUT):
-        """Nothing more but the end of the connection."""
-        deadline = time.monotonic() + timeout
-        while not self.eof:
-            if self.buf:
-                raise Fail("expected the connection to close, got %r" %
-                           self.buf)
-            if not self._fill(deadline):
-                raise Fail("connection not closed within %ss" % timeout)
-        if self.buf:
-            raise Fail("unexpected bytes before close: %r" % self.buf)
-
-    def expect_silence(self, seconds=0.3):
-        """No reply (and no close) for a while."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.buf or self.eof:
-                break
-            self._fill(deadline)
-        if self.buf:
-            raise Fail("unexpected reply: %r" % self.buf)
-        if self.eof:
-            raise Fail("connection closed unexpectedly")
-
-    def close(self):
-        for s in self._keep:
-            try:
-                s.close()
-            except OSError:
-                pass
-        self._keep = []
-        for fd in getattr(self, "_fds", []):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._fds = []
-
-    def wait_exit(self, timeout=REPLY_TIMEOUT):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise Fail("smtpipe did not exit within %ss" % timeout)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self.proc.wait()
-
-    # -- SMTP helpers
-    def ehlo(self, name=HELO):
-        return self.cmd("EHLO " + name, 250)
-
-    def helo(self, name=HELO):
-        return self.cmd("HELO " + name, 250)
-
-    def envelope(self, sender="<sender@example.com>",
-                 rcpts=("<rcpt@example.org>",), params=""):
-        self.cmd("MAIL FROM:" + sender + params, 250, "2.1.0")
-        for r in rcpts:
-            self.cmd("RCPT TO:" + r, 250, "2.1.5")
-        self.cmd("DATA", 354)
-
-    def message(self, data, timeout=DELIVERY_TIMEOUT):
-        """Send DATA content (ending in CR LF) and the final dot."""
-        self.send(data + b".\r\n")
-        return self.reply(timeout)
-
-    def mail(self, data=None, sender="<sender@example.com>",
-             rcpts=("<rcpt@example.org>",), params="",
-             timeout=DELIVERY_TIMEOUT):
-        """A whole transaction; returns the reply to the final dot."""
-        self.envelope(sender, rcpts, params)
-        return self.message(SIMPLE if data is None else data, timeout)
-
-    def quit(self):
-        self.cmd("QUIT", 221)
-        self.expect_eof()
-
-
-def crlf(text):
-    """Text with LF line ends -> SMTP DATA content: CR LF, dot-stuffed."""
-    if isinstance(text, str):
-        text = text.encode("utf-8")
-    out = []
-    for line in text.split(b"\n")[:-1] if text.endswith(b"\n") else \
-            text.split(b"\n"):
-        out.append((b"." + line if line.startswith(b".") else line) +
-                   b"\r\n")
-    return b"".join(out)
-
-
-SIMPLE_TEXT = ("From: sender@example.com\nTo: rcpt@example.org\n"
-               "Subject: hello\n\nHello there.\n")
-SIMPLE = crlf(SIMPLE_TEXT)
 
 
 # -------------------------------------------------------------- deliveries
@@ -401,19 +98,9 @@ class Delivery:
 
 # ------------------------------------------------------------ the runner
 
-class T:
-    """One test's temporary directory, sessions and results."""
-
-    def __init__(self, name):
-        self.name = name
-        self.dir = tempfile.mkdtemp(prefix="t.", dir=ROOT)
-        self.cap = os.path.join(self.dir, "cap")
-        os.mkdir(self.cap)
-        self.sessions = []
-        self.soft_failures = []
-
-    def session(self, **kw):
-        return Session(self, **kw)
+class T(smtptest.T):
+    """One test's temporary directory, sessions and results; the
+    deliveries as Delivery objects."""
 
     def deliveries(self):
         names = sorted((int(n) for n in os.listdir(self.cap) if n.isdigit()))
@@ -431,70 +118,9 @@ class T:
             raise Fail("expected nothing delivered, got %d deliveries "
                        "(first stdin %r)" % (len(d), d[0].stdin[:120]))
 
-    def soft(self, cond, msg):
-        """A check that does not stop the test (reported at its end)."""
-        if not cond:
-            self.soft_failures.append(msg)
 
-    def cleanup(self):
-        problems = []
-        for s in self.sessions:
-            s.close()
-            try:
-                s.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                problems.append("smtpipe still running 5s after the "
-                                "client closed")
-                s.kill()
-        left = procs_matching(self.dir.encode())
-        if left:
-            time.sleep(0.5)
-            left = procs_matching(self.dir.encode())
-        if left:
-            problems.append("processes left behind: %s" % ", ".join(
-                "%d (%s)" % (p, cmdline(p)) for p in left))
-            for p in left:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except OSError:
-                    pass
-        return problems
+TESTS, test = smtptest.registry()
 
-
-def procs_matching(marker):
-    """PIDs whose command line or environment mentions marker."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        for what in ("cmdline", "environ"):
-            try:
-                with open("/proc/%s/%s" % (pid, what), "rb") as f:
-                    data = f.read()
-            except OSError:
-                continue
-            if marker in data:
-                found.append(int(pid))
-                break
-    return found
-
-
-def cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-    except OSError:
-        return "?"
-
-
-TESTS = []
-
-
-def test(name):
-    def deco(fn):
-        TESTS.append((name, fn))
-        return fn
-    return deco
 
 
 # ================================================================= tests
@@ -1521,7 +1147,7 @@ def _(t):
     want(s.mail(), 250)
     d = t.one_delivery()
     check(d.fds, "no descriptor list recorded")
-    stub = os.path.realpath(STUB)
+    stub = os.path.realpath(smtptest.STUB)
     fds = sorted(n for n, target in d.fds.items()
                  if os.path.realpath(target) != stub)   # the shell's own
     eq(fds, [0, 1, 2], "open descriptors (%r)" % d.fds)
@@ -1635,61 +1261,8 @@ def _(t):
 # ================================================================== main
 
 def main():
-    global STUB, ROOT
-    if not os.access(SMTPIPE, os.X_OK):
-        print("transcripts: %s is not an executable (set SMTPIPE)" % SMTPIPE)
-        return 99
-    ROOT = tempfile.mkdtemp(prefix="smtpipe-transcripts.")
-    os.chmod(ROOT, 0o755)
-    STUB = STUB_SRC
-    if not os.access(STUB, os.X_OK):
-        # The execute bit got lost (an unpacked archive, a copy): run a
-        # private copy.
-        STUB = os.path.join(ROOT, "capture.sh")
-        shutil.copyfile(STUB_SRC, STUB)
-        os.chmod(STUB, 0o755)
-    only = os.environ.get("TRANSCRIPTS_ONLY", "")
-    passed = failed = 0
-    n = 0
-    t_start = time.monotonic()
-    try:
-        for name, fn in TESTS:
-            if only and only not in name:
-                continue
-            n += 1
-            t = T(name)
-            reason = None
-            try:
-                fn(t)
-                if t.soft_failures:
-                    reason = "; ".join(t.soft_failures)
-            except Fail as e:
-                reason = str(e)
-                if t.soft_failures:
-                    reason += "; " + "; ".join(t.soft_failures)
-            except Exception as e:          # a bug in the test itself
-                reason = "test error: %s: %s" % (type(e).__name__, e)
-            problems = t.cleanup()
-            if problems and reason is None:
-                reason = "; ".join(problems)
-            elif problems:
-                reason += "; " + "; ".join(problems)
-            if reason is None:
-                passed += 1
-                print("ok %d - %s" % (n, name))
-            else:
-                failed += 1
-                reason = reason.replace("\n", "\\n")
-                print("not ok %d - %s: %s" % (n, name, reason))
-            sys.stdout.flush()
-    finally:
-        if os.environ.get("TRANSCRIPTS_KEEP"):
-            print("# kept %s" % ROOT)
-        else:
-            shutil.rmtree(ROOT, ignore_errors=True)
-    print("# %.1fs" % (time.monotonic() - t_start))
-    print("transcripts: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return smtptest.run("transcripts", TESTS, T)
+
 
 
 if __name__ == "__main__":

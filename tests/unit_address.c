@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
+
 /*
  * unit_address - table tests for src/address.c.
  *
@@ -283,21 +285,6 @@ res_name(enum addr_result r)
 	if ((size_t)r < sizeof(names) / sizeof(names[0]))
 		return names[r];
 	return "?";
-}
-
-static char *
-exact_copy(const char *p, size_t len)
-{
-	/* malloc(0) may return NULL; one spare byte is never read. */
-	char *q = malloc(len > 0 ? len : 1);
-
-	if (q == NULL) {
-		perror("malloc");
-		exit(99);
-	}
-	if (len > 0)
-		memcpy(q, p, len);
-	return q;
 }
 
 static void

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
+
 /*
  * unit_dataread - table tests and properties for src/dataread.c.
  *
@@ -176,18 +178,6 @@ struct res {
 	char why[96];
 };
 
-static void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n > 0 ? n : 1);
-
-	if (p == NULL) {
-		perror("malloc");
-		exit(99);
-	}
-	return p;
-}
-
 static void
 res_add(struct res *r, const char *p, size_t n)
 {
@@ -282,26 +272,7 @@ dr_run(const char *in, size_t len, bool crlf, const size_t *cuts,
 static void
 show(const char *p, size_t len)
 {
-	size_t i;
-
-	if (len > 80) {
-		show(p, 30);
-		printf("...(%zu octets)...", len - 60);
-		show(p + len - 30, 30);
-		return;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\r')
-			printf("\\r");
-		else if (c == '\n')
-			printf("\\n");
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
+	show_octets(p, len, 80, 30, SHOW_CRLF);
 }
 
 /* Compare two results; prints and returns false on a difference. */

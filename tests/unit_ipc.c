@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
+
 /*
  * unit_ipc - the supervisor's record codec, src/ipc.c.
  *
@@ -24,47 +26,10 @@
 
 static unsigned int passed, failed;
 
-static void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n > 0 ? n : 1);
-
-	if (p == NULL) {
-		perror("malloc");
-		exit(99);
-	}
-	return p;
-}
-
-static char *
-exact_copy(const char *p, size_t len)
-{
-	char *q = xmalloc(len);
-
-	if (len > 0)
-		memcpy(q, p, len);
-	return q;
-}
-
 static void
 show(const char *p, size_t len)
 {
-	size_t i;
-
-	if (len > 48) {
-		show(p, 16);
-		printf("...(%zu octets)...", len - 32);
-		show(p + len - 16, 16);
-		return;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '\\')
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
+	show_octets(p, len, 48, 16, SHOW_BACKSLASH);
 }
 
 static void

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
+
 /*
  * unit_linereader - table tests for src/linereader.c.
  *
@@ -172,38 +174,7 @@ st_name(enum lr_status s)
 static void
 show(const char *p, size_t len)
 {
-	size_t i;
-
-	if (len > 60) {
-		show(p, 20);
-		printf("...(%zu octets)...", len - 40);
-		show(p + len - 20, 20);
-		return;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\r')
-			printf("\\r");
-		else if (c == '\n')
-			printf("\\n");
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
-}
-
-static void *
-xmalloc(size_t n)
-{
-	void *p = malloc(n > 0 ? n : 1);
-
-	if (p == NULL) {
-		perror("malloc");
-		exit(99);
-	}
-	return p;
+	show_octets(p, len, 60, 20, SHOW_CRLF);
 }
 
 static void
