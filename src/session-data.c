@@ -103,12 +103,15 @@ sess_cmd_bdat(struct session *s, const char *arg, size_t len)
 	s->chunk_last = last;
 	s->chunk_refusal = NULL;
 	s->chunk_replies = 1;
+	s->chunk_is_error = false;
 	if (s->state != ST_RCPT) {
 		s->chunk_refusal = s->state == ST_MAIL ?
 		    "503 5.5.1 Need RCPT before BDAT" :
 		    s->state == ST_GREETED ? R_NEED_HELO :
 		    "503 5.5.1 Need MAIL and RCPT before BDAT";
-		s->errors++;
+		/* A client mistake: counted against --max-errors when the
+		 * chunk has been read and the reply goes out. */
+		s->chunk_is_error = true;
 	} else if (size > s->cfg.max_size - s->bdat_octets) {
 		/* RFC 3030 2: read the chunk, then 552; the transaction
 		 * is over.  On the last chunk, LMTP owes a reply per
@@ -153,8 +156,11 @@ chunk_done(struct session *s)
 	if (s->chunk_refusal != NULL) {
 		unsigned i;
 
-		for (i = 0; i < s->chunk_replies; i++)
-			sess_reply(s, s->chunk_refusal);
+		if (s->chunk_is_error)
+			sess_reply_error(s, s->chunk_refusal);
+		else
+			for (i = 0; i < s->chunk_replies; i++)
+				sess_reply(s, s->chunk_refusal);
 		s->chunk_refusal = NULL;
 		return;
 	}

@@ -45,6 +45,7 @@ struct session {
 	uint64_t bdat_octets;
 	enum state chunk_prev;	/* the state to go back to after a chunk */
 	unsigned chunk_replies;	/* how often to say chunk_refusal */
+	bool chunk_is_error;	/* chunk_refusal counts as a client error */
 	struct smtp_reply *replies;	/* max_rcpt entries, for LMTP */
 	size_t spool_len;
 	char spool[SPOOLBUF_SIZE];

@@ -273,11 +273,12 @@ on_data_end(struct sup *s, const char *p, size_t len)
 	struct stat st;
 	char note[64];
 	long long started;
-	unsigned i;
+	unsigned i, nrcpt;
 	int fd;
 
 	if (s->spool < 0 || !ipc_decode_data_end(p, len, &de))
 		return false;
+	nrcpt = s->env.nrcpt;
 	s->messages++;
 	if (!de.deliver) {
 		log_msg(LOG_INFO, "queue=%s dropped: %s size=%llu",
@@ -287,7 +288,23 @@ on_data_end(struct sup *s, const char *p, size_t len)
 	}
 	/* From here the session process can no longer touch the message. */
 	fd = deliver_spool_seal(s->dc, s->spool);
+	if (fd < 0 && s->dc->opts->spool_dir != NULL) {
+		/* The private copy of a --spool-dir file did not fit: an
+		 * honest full disk, not a hostile session. */
+		log_errno(LOG_ERR, "queue=%s cannot copy the spool in %s",
+		    s->queue_id, s->dc->opts->spool_dir);
+		drop_tx(s);
+		r.code = 452;
+		snprintf(r.text, sizeof(r.text),
+		    "4.3.1 Insufficient system storage");
+		for (i = 0; i < (s->dc->opts->lmtp ? nrcpt : 1); i++)
+			if (!reply_result(s, &r))
+				return false;
+		return true;
+	}
 	if (fd < 0 || fstat(fd, &st) != 0) {
+		/* A memfd that cannot be sealed has a shared mapping, which
+		 * the sandbox forbids: tampering.  Deliver nothing. */
 		log_errno(LOG_ERR, "queue=%s cannot seal the spool; not "
 		    "delivering", s->queue_id);
 		if (fd >= 0)

@@ -886,6 +886,16 @@ def _(t):
        "SMTP_DSN_ORCPT")
 
 
+@test("refused BDATs count against --max-errors: 421 after the limit")
+def _(t):
+    s = t.session(opts=["--max-errors", "2"])
+    s.send(b"BDAT 1\r\nx")
+    want(s.reply(), 503)
+    s.send(b"BDAT 1\r\nx")
+    want(s.reply(), 503)
+    want(s.reply(), 421, "4.7.0", "after the second error")
+
+
 @test("--accept-domain: sender-specified routing refused (%, !, quoted @)")
 def _(t):
     s = t.session(opts=["--accept-domain", "example.org"])

@@ -316,6 +316,12 @@ def _(t):
     s.envelope()
     want(s.message(big_body(1000000)), 452, "4.3.1", "1 MB message")
     t.count(0)
+    # 40,000 octets fit the spool once but not twice: the private copy
+    # made before delivery fails; that is a full disk too, not a
+    # hostile session: 452 and the session goes on.
+    s.envelope()
+    want(s.message(big_body(40000)), 452, "4.3.1", "40 kB message")
+    t.count(0)
     s.cmd("NOOP", 250, "2.0.0")
     want(s.mail(), 250, "2.0.0", "small message after the full spool")
     t.count(1)
